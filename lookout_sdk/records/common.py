@@ -1,0 +1,79 @@
+"""Records shared by several resources: S3 locations and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["S3Location", "S3Object", "tags_from_api", "tags_to_api"]
+
+
+@attrs.frozen
+class S3Location:
+    """An S3 bucket and an optional key prefix (where the service writes output)."""
+
+    bucket: str
+    prefix: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> S3Location:
+        """Build from the API's ``S3Location`` shape."""
+        return cls(bucket=data["Bucket"], prefix=data.get("Prefix"))
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the API's ``S3Location`` shape."""
+        out: dict[str, Any] = {"Bucket": self.bucket}
+        if self.prefix is not None:
+            out["Prefix"] = self.prefix
+        return out
+
+    @property
+    def uri(self) -> str:
+        """The location as an ``s3://bucket/prefix`` URI."""
+        return f"s3://{self.bucket}/{self.prefix or ''}"
+
+
+@attrs.frozen
+class S3Object:
+    """One S3 object: bucket, key and, optionally, version."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> S3Object:
+        """Build from the API's ``InputS3Object`` or ``OutputS3Object`` shape."""
+        return cls(bucket=data["Bucket"], key=data["Key"], version_id=data.get("VersionId"))
+
+    @classmethod
+    def from_uri(cls, uri: str) -> S3Object:
+        """Parse ``s3://bucket/key``."""
+        if not uri.startswith("s3://") or "/" not in uri[5:]:
+            raise ValueError(f"not an s3://bucket/key URI: {uri!r}")
+        bucket, key = uri[5:].split("/", 1)
+        return cls(bucket=bucket, key=key)
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the API's ``InputS3Object`` shape."""
+        out: dict[str, Any] = {"Bucket": self.bucket, "Key": self.key}
+        if self.version_id is not None:
+            out["VersionId"] = self.version_id
+        return out
+
+    @property
+    def uri(self) -> str:
+        """The object as an ``s3://bucket/key`` URI."""
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def tags_to_api(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """Turn ``{"key": "value"}`` into the API's list of ``Key``/``Value`` pairs."""
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def tags_from_api(tags: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
+    """Turn the API's list of ``Key``/``Value`` pairs into a dict."""
+    return {tag["Key"]: tag["Value"] for tag in tags or ()}

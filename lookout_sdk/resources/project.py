@@ -1,0 +1,173 @@
+"""The :class:`Project` handle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from lookout_sdk.errors import ResourceNotFoundError
+from lookout_sdk.records.common import S3Location, S3Object, tags_to_api
+from lookout_sdk.records.dataset import DatasetDescription
+from lookout_sdk.records.enums import DatasetType
+from lookout_sdk.records.model import ModelDescription, ModelSummary
+from lookout_sdk.records.packaging import PackagingJobSummary
+from lookout_sdk.records.project import ProjectDescription
+from lookout_sdk.resources._base import Taggable, describe_or_none
+from lookout_sdk.resources.dataset import Dataset
+from lookout_sdk.resources.model import Model
+from lookout_sdk.resources.packaging import PackagingJob
+from lookout_sdk.runtime.paging import ItemPaged
+from lookout_sdk.runtime.polling import Poller
+
+if TYPE_CHECKING:
+    from lookout_sdk.resources.service import LookoutVision
+
+__all__ = ["Project"]
+
+
+def _s3_location(output: S3Location | str) -> S3Location:
+    if isinstance(output, S3Location):
+        return output
+    if not output.startswith("s3://"):
+        raise ValueError(f"output must be an S3Location or an s3://bucket/prefix URI: {output!r}")
+    bucket, _, prefix = output[5:].partition("/")
+    return S3Location(bucket=bucket, prefix=prefix or None)
+
+
+@attrs.frozen
+class Project(Taggable):
+    """A Lookout for Vision project, named by ``name``.
+
+    A handle holds no state from the service: equality and hashing use the name, and
+    only methods send requests.
+    """
+
+    _service: LookoutVision = attrs.field(eq=False, repr=False, alias="service")
+    name: str
+
+    @property
+    def service(self) -> LookoutVision:
+        """The :class:`LookoutVision` this handle talks through."""
+        return self._service
+
+    def describe(self) -> ProjectDescription:
+        """Return the project's ARN, creation time and datasets."""
+        answer = self._service.invoker.call("DescribeProject", {"ProjectName": self.name})
+        return ProjectDescription.from_api(answer["ProjectDescription"])
+
+    def exists(self) -> bool:
+        """Whether the project exists."""
+        return describe_or_none(self.describe) is not None
+
+    def delete(self, *, missing_ok: bool = True, client_token: str | None = None) -> None:
+        """Delete the project (it must have no models or datasets left).
+
+        Deleting a project that is already gone is not an error unless
+        ``missing_ok=False``.
+        """
+        try:
+            self._service.invoker.call(
+                "DeleteProject", {"ProjectName": self.name}, client_token=client_token
+            )
+        except ResourceNotFoundError:
+            if not missing_ok:
+                raise
+
+    # -- datasets ---------------------------------------------------------------------
+
+    def dataset(self, dataset_type: DatasetType | str) -> Dataset:
+        """Return a handle for the ``train`` or ``test`` dataset (no request is sent)."""
+        return Dataset(self._service, self.name, DatasetType(dataset_type))
+
+    def create_dataset(
+        self,
+        dataset_type: DatasetType | str,
+        *,
+        manifest: S3Object | str | None = None,
+        client_token: str | None = None,
+        on_status: Callable[[str, DatasetDescription], None] | None = None,
+    ) -> Poller[DatasetDescription]:
+        """Create the ``train`` or ``test`` dataset, empty or from a manifest in S3.
+
+        ``manifest`` is an :class:`S3Object` or an ``s3://bucket/key`` URI of a JSON
+        Lines manifest. Returns a poller that ends when the import does.
+        """
+        dataset = self.dataset(dataset_type)
+        params: dict[str, Any] = {"ProjectName": self.name, "DatasetType": dataset.dataset_type}
+        if manifest is not None:
+            source = manifest if isinstance(manifest, S3Object) else S3Object.from_uri(manifest)
+            params["DatasetSource"] = {"GroundTruthManifest": {"S3Object": source.to_api()}}
+        self._service.invoker.call("CreateDataset", params, client_token=client_token)
+        return dataset.poller("create_dataset", on_status=on_status)
+
+    # -- models -------------------------------------------------------------------
+
+    def model(self, version: str | int) -> Model:
+        """Return a handle for model version ``version`` (no request is sent)."""
+        return Model(self._service, self.name, str(version))
+
+    def create_model(
+        self,
+        *,
+        output: S3Location | str,
+        description: str | None = None,
+        kms_key_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        client_token: str | None = None,
+        on_status: Callable[[str, ModelDescription], None] | None = None,
+    ) -> Poller[ModelDescription]:
+        """Train a new model version; return a poller that ends when training does.
+
+        ``output`` (an :class:`S3Location` or ``s3://bucket/prefix``) receives the
+        evaluation results. ``poller.record.version`` names the new version at once.
+        """
+        params: dict[str, Any] = {
+            "ProjectName": self.name,
+            "OutputConfig": {"S3Location": _s3_location(output).to_api()},
+            "Description": description,
+            "KmsKeyId": kms_key_id,
+            "Tags": tags_to_api(tags) if tags else None,
+        }
+        answer = self._service.invoker.call("CreateModel", params, client_token=client_token)
+        initial = ModelDescription.from_api(self.name, answer["ModelMetadata"])
+        model = self.model(initial.version)
+        return model.poller("train_model", initial=initial, on_status=on_status)
+
+    def list_models(
+        self, *, page_size: int | None = None, max_items: int | None = None
+    ) -> ItemPaged[ModelSummary]:
+        """List the project's model versions, lazily."""
+
+        def fetch(token: str | None, limit: int | None) -> tuple[list[ModelSummary], str | None]:
+            params = {"ProjectName": self.name, "NextToken": token, "MaxResults": limit}
+            page = self._service.invoker.call("ListModels", params)
+            items = [ModelSummary.from_api(self.name, m) for m in page.get("Models", ())]
+            return items, page.get("NextToken")
+
+        return ItemPaged(fetch, page_size=page_size, max_items=max_items)
+
+    # -- packaging jobs -------------------------------------------------------------
+
+    def packaging_job(self, job_name: str) -> PackagingJob:
+        """Return a handle for packaging job ``job_name`` (no request is sent)."""
+        return PackagingJob(self._service, self.name, job_name)
+
+    def list_packaging_jobs(
+        self, *, page_size: int | None = None, max_items: int | None = None
+    ) -> ItemPaged[PackagingJobSummary]:
+        """List the project's model packaging jobs, lazily."""
+
+        def fetch(
+            token: str | None, limit: int | None
+        ) -> tuple[list[PackagingJobSummary], str | None]:
+            params = {"ProjectName": self.name, "NextToken": token, "MaxResults": limit}
+            page = self._service.invoker.call("ListModelPackagingJobs", params)
+            jobs = page.get("ModelPackagingJobs", ())
+            return [PackagingJobSummary.from_api(j) for j in jobs], page.get("NextToken")
+
+        return ItemPaged(fetch, page_size=page_size, max_items=max_items)
+
+    def _arn(self) -> str:
+        return self.describe().arn

@@ -1,0 +1,173 @@
+"""The entry point: :class:`LookoutVision`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from lookout_sdk._version import __version__
+from lookout_sdk.api.registry import SERVICE_NAME, register_service
+from lookout_sdk.records.common import tags_from_api, tags_to_api
+from lookout_sdk.records.project import ProjectSummary
+from lookout_sdk.resources.project import Project
+from lookout_sdk.runtime.credentials import defer_credentials
+from lookout_sdk.runtime.invoker import Invoker
+from lookout_sdk.runtime.paging import ItemPaged
+from lookout_sdk.runtime.polling import Poller, PollingPolicy, decode_resume_token
+from lookout_sdk.runtime.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.client import BaseClient
+    from botocore.config import Config
+
+__all__ = ["LookoutVision"]
+
+
+class LookoutVision:
+    """A connection to Lookout for Vision: AWS, the local backend, or any endpoint.
+
+    Building it sends nothing: credentials are looked up at the first request.
+
+    Args:
+        session: the ``boto3.Session`` to build the client from (its profile, region
+            and credentials apply).
+        client: an existing ``lookoutvision`` client to use as it is (for example one
+            under ``botocore.stub.Stubber``); excludes the other client options.
+        region_name: the AWS region.
+        endpoint_url: a custom endpoint; ``AWS_ENDPOINT_URL_LOOKOUTVISION`` and the
+            profile's ``endpoint_url`` apply as in boto3 when this is not given.
+        profile_name: a profile of the shared AWS config, when no session is given.
+        config: a ``botocore.config.Config`` merged over the SDK's defaults.
+        retry: how calls are retried.
+        polling: how long-running operations are waited on.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: boto3.Session | None = None,
+        client: BaseClient | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        profile_name: str | None = None,
+        config: Config | None = None,
+        retry: RetryPolicy | None = None,
+        polling: PollingPolicy | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.polling = polling or PollingPolicy()
+        if client is not None:
+            others = {"session": session, "region_name": region_name, "profile_name": profile_name}
+            given = [name for name, value in others.items() if value is not None]
+            if given or endpoint_url is not None or config is not None:
+                raise TypeError(f"client= cannot be combined with {', '.join(given) or 'options'}")
+            self.client = client
+        else:
+            self.client = _build_client(
+                session=session,
+                region_name=region_name,
+                endpoint_url=endpoint_url,
+                profile_name=profile_name,
+                config=config,
+                retry=self.retry,
+            )
+        self.invoker = Invoker(self.client, self.retry)
+
+    def __repr__(self) -> str:
+        return f"LookoutVision(endpoint={self.client.meta.endpoint_url!r})"
+
+    def __enter__(self) -> LookoutVision:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self.client.close()
+
+    # -- projects -----------------------------------------------------------------
+
+    def project(self, name: str) -> Project:
+        """Return a handle for project ``name`` (no request is sent)."""
+        return Project(self, name)
+
+    def create_project(self, name: str, *, client_token: str | None = None) -> Project:
+        """Create project ``name`` and return its handle."""
+        self.invoker.call("CreateProject", {"ProjectName": name}, client_token=client_token)
+        return Project(self, name)
+
+    def list_projects(
+        self, *, page_size: int | None = None, max_items: int | None = None
+    ) -> ItemPaged[ProjectSummary]:
+        """List the account's projects, lazily."""
+
+        def fetch(token: str | None, limit: int | None) -> tuple[list[ProjectSummary], str | None]:
+            page = self.invoker.call("ListProjects", {"NextToken": token, "MaxResults": limit})
+            items = [ProjectSummary.from_api(p) for p in page.get("Projects", ())]
+            return items, page.get("NextToken")
+
+        return ItemPaged(fetch, page_size=page_size, max_items=max_items)
+
+    # -- tags ---------------------------------------------------------------------
+
+    def list_tags(self, arn: str) -> dict[str, str]:
+        """Return the tags of the resource with ARN ``arn``."""
+        answer = self.invoker.call("ListTagsForResource", {"ResourceArn": arn})
+        return tags_from_api(answer.get("Tags"))
+
+    def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
+        """Add or replace ``tags`` on the resource with ARN ``arn``."""
+        self.invoker.call("TagResource", {"ResourceArn": arn, "Tags": tags_to_api(tags)})
+
+    def untag_resource(self, arn: str, keys: Iterable[str]) -> None:
+        """Remove the tags named ``keys`` from the resource with ARN ``arn``."""
+        self.invoker.call("UntagResource", {"ResourceArn": arn, "TagKeys": list(keys)})
+
+    # -- long-running operations ----------------------------------------------------
+
+    def resume(self, token: str) -> Poller[Any]:
+        """Rebuild a poller from its ``resume_token``, in this process or another."""
+        ids = decode_resume_token(token)
+        kind = ids.pop("kind")
+        project = self.project(ids.pop("project"))
+        if "version" in ids:
+            return project.model(ids["version"]).poller(kind)
+        if "dataset_type" in ids:
+            return project.dataset(ids["dataset_type"]).poller(kind)
+        if "job" in ids:
+            return project.packaging_job(ids["job"]).poller()
+        raise ValueError(f"resume token names no model, dataset or job: {token!r}")
+
+
+def _build_client(
+    *,
+    session: boto3.Session | None,
+    region_name: str | None,
+    endpoint_url: str | None,
+    profile_name: str | None,
+    config: Config | None,
+    retry: RetryPolicy,
+) -> BaseClient:
+    import boto3
+    from botocore.config import Config
+
+    if session is None:
+        session = boto3.Session(profile_name=profile_name, region_name=region_name)
+    elif profile_name is not None:
+        raise TypeError("profile_name= cannot be combined with session=")
+    register_service(session)
+    defer_credentials(session._session)
+    defaults = Config(
+        retries={"mode": "standard", "total_max_attempts": retry.botocore_max_attempts},
+        user_agent_extra=f"lookout-sdk/{__version__}",
+    )
+    make_client: Any = session.client  # the type stubs list only services botocore ships
+    client: BaseClient = make_client(
+        SERVICE_NAME,
+        region_name=region_name,
+        endpoint_url=endpoint_url,
+        config=defaults.merge(config) if config is not None else defaults,
+    )
+    return client

@@ -1,0 +1,1 @@
+"""Call machinery: retries, idempotency tokens, polling, paging and the call pipeline."""

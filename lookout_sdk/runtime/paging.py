@@ -1,0 +1,122 @@
+"""Lazy iteration over the service's paged list operations.
+
+:class:`ItemPaged` fetches nothing until it is iterated, then one page at a time. It
+stops when the service returns no token, skips an empty page that still carries one,
+and raises :class:`~lookout_sdk.errors.PaginationError` if a token comes back twice
+(the service would otherwise be listed forever).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Generic, TypeVar
+
+from lookout_sdk.errors import PaginationError
+
+__all__ = ["FetchPage", "ItemPaged", "PageIterator"]
+
+T = TypeVar("T")
+
+#: Fetch one page: ``(token, page_size) -> (items, next_token)``.
+FetchPage = Callable[[str | None, int | None], tuple[Sequence[T], str | None]]
+
+_SERVICE_MAX_PAGE = 100
+
+
+class PageIterator(Iterator[list[T]], Generic[T]):
+    """Iterates pages (lists of items); ``continuation_token`` resumes after the last one.
+
+    Pass the token to ``by_page(continuation_token=...)``, in this process or another,
+    to go on where this iterator stopped.
+    """
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        *,
+        continuation_token: str | None,
+        page_size: int | None,
+        max_items: int | None,
+    ) -> None:
+        self._fetch = fetch
+        self._page_size = page_size
+        self._remaining = max_items
+        self._seen: set[str] = set()
+        self._finished = False
+        #: The token of the next page, or ``None`` once the listing is finished.
+        self.continuation_token = continuation_token
+        if continuation_token:
+            self._seen.add(continuation_token)
+
+    def __iter__(self) -> PageIterator[T]:
+        return self
+
+    def __next__(self) -> list[T]:
+        while not self._finished:
+            if self._remaining is not None and self._remaining <= 0:
+                break
+            limit = self._page_size
+            if self._remaining is not None:
+                limit = min(limit or _SERVICE_MAX_PAGE, self._remaining)
+            items, token = self._fetch(self.continuation_token, limit)
+            self._advance(token)
+            if not items:
+                continue  # an empty page that still has a token: look at the next one
+            page = list(items)
+            if self._remaining is not None:
+                page = page[: self._remaining]
+                self._remaining -= len(page)
+            return page
+        self._finished = True
+        raise StopIteration
+
+    def _advance(self, token: str | None) -> None:
+        if not token:
+            self._finished = True
+            self.continuation_token = None
+            return
+        if token in self._seen:
+            raise PaginationError(f"the service returned the page token {token!r} twice")
+        self._seen.add(token)
+        self.continuation_token = token
+
+
+class ItemPaged(Generic[T]):
+    """A lazy listing: iterate it for items, or call :meth:`by_page` for pages.
+
+    Args:
+        fetch: gets one page from a token and a page size.
+        page_size: how many items to ask for per request (1 to 100; the service's
+            default when ``None``).
+        max_items: stop after this many items in all.
+    """
+
+    def __init__(
+        self, fetch: FetchPage[T], *, page_size: int | None = None, max_items: int | None = None
+    ) -> None:
+        if max_items is not None and max_items < 0:
+            raise ValueError(f"max_items must be 0 or more, not {max_items}")
+        self._fetch = fetch
+        self._page_size = page_size
+        self._max_items = max_items
+
+    def by_page(self, continuation_token: str | None = None) -> PageIterator[T]:
+        """Iterate page by page, optionally from a token an earlier iteration left."""
+        return PageIterator(
+            self._fetch,
+            continuation_token=continuation_token,
+            page_size=self._page_size,
+            max_items=self._max_items,
+        )
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.by_page():
+            yield from page
+
+    def first(self) -> T | None:
+        """Return the first item, or ``None`` for an empty listing."""
+        return next(iter(self), None)
+
+    def to_list(self) -> list[T]:
+        """Fetch every page and return all items."""
+        return list(self)

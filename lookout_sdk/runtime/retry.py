@@ -1,0 +1,158 @@
+"""Retrying calls the service could not answer now.
+
+Two layers, each doing what it is placed to do:
+
+* botocore, in its ``standard`` mode, retries a failed HTTP exchange at once
+  (connection resets, 5xx, throttling), up to ``botocore_max_attempts`` times.
+* :class:`RetryPolicy`, with tenacity, retries the whole call when botocore gives up on
+  throttling, an internal error or an unreachable endpoint. It waits at least the
+  ``Retry-After`` the service asked for (botocore does not read it), backs off with
+  jitter, logs before each sleep, never runs past one overall deadline, and in the end
+  re-raises the last error.
+
+The same idempotency token rides on every attempt of both layers.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
+
+from lookout_sdk.errors import (
+    ConnectionFailedError,
+    InternalServerError,
+    LookoutError,
+    ServiceError,
+    ThrottlingError,
+)
+
+if TYPE_CHECKING:
+    import tenacity
+
+__all__ = ["RetryPolicy", "is_retryable"]
+
+_log = logging.getLogger("lookout_sdk.retry")
+T = TypeVar("T")
+
+_RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether trying the same call again may succeed."""
+    if isinstance(error, (ThrottlingError, InternalServerError, ConnectionFailedError)):
+        return True
+    return isinstance(error, ServiceError) and error.http_status in _RETRYABLE_STATUS
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How one logical call is retried.
+
+    Attributes:
+        max_attempts: attempts of the whole call, the first included (1 turns this
+            layer off).
+        deadline: seconds one logical call may take, all attempts and sleeps included;
+            ``None`` for no limit.
+        initial_backoff: the first back-off in seconds; it doubles after each attempt.
+        max_backoff: the longest back-off in seconds, ``Retry-After`` aside.
+        jitter: draw each back-off uniformly between half and all of its value.
+        botocore_max_attempts: attempts botocore's ``standard`` mode makes per call.
+        sleep: the function that waits (tests pass a fake).
+        clock: a monotonic clock in seconds (tests pass a fake).
+    """
+
+    max_attempts: int = 4
+    deadline: float | None = 120.0
+    initial_backoff: float = 0.5
+    max_backoff: float = 20.0
+    jitter: bool = True
+    botocore_max_attempts: int = 3
+    sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_attempts < 1 or self.botocore_max_attempts < 1:
+            raise ValueError("max_attempts and botocore_max_attempts must be at least 1")
+        if self.deadline is not None and self.deadline <= 0:
+            raise ValueError("deadline must be positive or None")
+
+    def backoff(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        base = min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1))
+        if self.jitter:
+            base = random.uniform(base / 2, base)
+        retry_after = error.retry_after if isinstance(error, ServiceError) else None
+        return float(max(base, retry_after or 0.0))
+
+    def run(self, call: Callable[[], T], *, started: float, first_error: LookoutError) -> T:
+        """Retry ``call`` after its first attempt failed with ``first_error``.
+
+        The first attempt is made by the caller without this machinery, so a call
+        that succeeds at once pays nothing for it.
+        """
+        import tenacity
+
+        if not is_retryable(first_error) or self.max_attempts == 1:
+            raise first_error
+        first = {"pending": True}
+
+        def attempt() -> T:
+            if first["pending"]:
+                first["pending"] = False
+                raise first_error
+            return call()
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(is_retryable),
+            stop=self._stop(started),
+            wait=self._wait(started),
+            sleep=self.sleep,
+            before_sleep=_log_before_sleep,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+    def _remaining(self, started: float) -> float:
+        if self.deadline is None:
+            return float("inf")
+        return self.deadline - (self.clock() - started)
+
+    def _stop(self, started: float) -> Callable[[tenacity.RetryCallState], bool]:
+        def stop(state: tenacity.RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            asked = error.retry_after if isinstance(error, ServiceError) else None
+            remaining = self._remaining(started)
+            # Give up when out of attempts or time, or when the service asks for a
+            # longer pause than the deadline leaves.
+            return (
+                state.attempt_number >= self.max_attempts
+                or remaining <= 0
+                or (asked is not None and asked > remaining)
+            )
+
+        return stop
+
+    def _wait(self, started: float) -> Callable[[tenacity.RetryCallState], float]:
+        def wait(state: tenacity.RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return max(
+                0.0, min(self.backoff(state.attempt_number, error), self._remaining(started))
+            )
+
+        return wait
+
+
+def _log_before_sleep(state: tenacity.RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    delay = state.next_action.sleep if state.next_action else 0.0
+    _log.warning(
+        "attempt %d failed (%s); retrying in %.2fs",
+        state.attempt_number,
+        error,
+        delay,
+    )

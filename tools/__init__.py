@@ -1,0 +1,1 @@
+"""Maintenance scripts for lookout_sdk (not part of the installed package)."""
