@@ -43,6 +43,7 @@ class PageIterator(Iterator[list[T]], Generic[T]):
         self._remaining = max_items
         self._seen: set[str] = set()
         self._finished = False
+        self._repeated: str | None = None
         #: The token of the next page, or ``None`` once the listing is finished.
         self.continuation_token = continuation_token
         if continuation_token:
@@ -52,23 +53,25 @@ class PageIterator(Iterator[list[T]], Generic[T]):
         return self
 
     def __next__(self) -> list[T]:
-        while not self._finished:
-            if self._remaining is not None and self._remaining <= 0:
-                break
+        while True:
+            if self._repeated is not None:
+                repeated, self._repeated = self._repeated, None
+                self._finished = True
+                raise PaginationError(f"the service returned the page token {repeated!r} twice")
+            if self._finished or (self._remaining is not None and self._remaining <= 0):
+                self._finished = True
+                raise StopIteration
             limit = self._page_size
             if self._remaining is not None:
                 limit = min(limit or _SERVICE_MAX_PAGE, self._remaining)
             items, token = self._fetch(self.continuation_token, limit)
             self._advance(token)
-            if not items:
-                continue  # an empty page that still has a token: look at the next one
-            page = list(items)
-            if self._remaining is not None:
-                page = page[: self._remaining]
-                self._remaining -= len(page)
-            return page
-        self._finished = True
-        raise StopIteration
+            if items:  # an empty page that still has a token is skipped
+                page = list(items)
+                if self._remaining is not None:
+                    page = page[: self._remaining]
+                    self._remaining -= len(page)
+                return page
 
     def _advance(self, token: str | None) -> None:
         if not token:
@@ -76,7 +79,9 @@ class PageIterator(Iterator[list[T]], Generic[T]):
             self.continuation_token = None
             return
         if token in self._seen:
-            raise PaginationError(f"the service returned the page token {token!r} twice")
+            # Hand out this page's items first; the next step raises.
+            self._repeated = token
+            return
         self._seen.add(token)
         self.continuation_token = token
 

@@ -1,0 +1,71 @@
+"""Shared fixtures: a service whose client is stubbed and whose clock is fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from botocore.stub import Stubber
+
+from lookout_sdk import LookoutVision, PollingPolicy, RetryPolicy
+
+
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def _isolated_aws_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test reads the developer's AWS files or reaches the instance metadata service."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_LOOKOUTVISION",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_SESSION_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path_factory.mktemp("aws") / "none"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(clock: FakeClock) -> LookoutVision:
+    """A service for us-east-1 whose retries and polls sleep on the fake clock."""
+    return LookoutVision(
+        region_name="us-east-1",
+        retry=RetryPolicy(sleep=clock.sleep, clock=clock, jitter=False),
+        polling=PollingPolicy(sleep=clock.sleep, clock=clock),
+    )
+
+
+@pytest.fixture
+def stubber(service: LookoutVision) -> Iterator[Stubber]:
+    """The stubber of ``service``'s client; every queued response must be used."""
+    with Stubber(service.client) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
