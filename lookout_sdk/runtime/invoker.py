@@ -23,7 +23,7 @@ from lookout_sdk.errors import (
     LookoutError,
     ServiceError,
 )
-from lookout_sdk.runtime.retry import RetryPolicy
+from lookout_sdk.runtime.retry import RetryPolicy, is_retryable
 from lookout_sdk.runtime.tokens import new_client_token
 
 if TYPE_CHECKING:
@@ -89,6 +89,8 @@ class Invoker:
         try:
             return send()
         except LookoutError as error:
+            if not is_retryable(error) or self.retry.max_attempts == 1:
+                raise
             return self.retry.run(send, started=started, first_error=error)
 
 

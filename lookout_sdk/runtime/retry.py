@@ -93,12 +93,11 @@ class RetryPolicy:
         """Retry ``call`` after its first attempt failed with ``first_error``.
 
         The first attempt is made by the caller without this machinery, so a call
-        that succeeds at once pays nothing for it.
+        that succeeds at once pays nothing for it; the caller also checks that
+        ``first_error`` is retryable before coming here.
         """
         import tenacity
 
-        if not is_retryable(first_error) or self.max_attempts == 1:
-            raise first_error
         first = {"pending": True}
 
         def attempt() -> T:
