@@ -7,11 +7,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lookout_sdk import __version__  # noqa: E402
+from lookout_sdk import __version__
 
 project = "lookout_sdk"
 author = "The lookout_sdk authors"
-copyright = "2026, The lookout_sdk authors"  # noqa: A001
+copyright = "2026, The lookout_sdk authors"
 release = __version__
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
 autodoc_member_order = "bysource"
