@@ -117,3 +117,18 @@ def test_timestamps_pass_through_as_datetimes() -> None:
         {"ProjectName": "p", "ProjectArn": "arn", "CreationTimestamp": when}
     )
     assert summary.created == when
+
+
+def test_records_holding_tags_are_hashable_immutable_and_picklable() -> None:
+    config = GreengrassConfiguration(
+        component_name="c", s3_output_location=S3Location(bucket="bucket"), tags={"a": "b"}
+    )
+    assert hash(config) == hash(
+        GreengrassConfiguration(
+            component_name="c", s3_output_location=S3Location(bucket="bucket"), tags={"a": "b"}
+        )
+    )
+    assert config.tags == {"a": "b"}
+    with pytest.raises(TypeError):
+        config.tags["x"] = "y"  # type: ignore[index]
+    assert pickle.loads(pickle.dumps(config)) == config

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-__all__ = ["S3Location", "S3Object", "tags_from_api", "tags_to_api"]
+__all__ = ["S3Location", "S3Object", "Tags", "tags_from_api", "tags_to_api"]
 
 
 @attrs.frozen
@@ -67,6 +67,33 @@ class S3Object:
     def uri(self) -> str:
         """The object as an ``s3://bucket/key`` URI."""
         return f"s3://{self.bucket}/{self.key}"
+
+
+class Tags(Mapping[str, str]):
+    """An immutable, hashable mapping of tag keys to values, as records hold them."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Tags({self._items!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Tags, (self._items,))
 
 
 def tags_to_api(tags: Mapping[str, str]) -> list[dict[str, str]]:

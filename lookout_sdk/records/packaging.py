@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from lookout_sdk.records.common import S3Location, tags_from_api, tags_to_api
+from lookout_sdk.records.common import S3Location, Tags, tags_from_api, tags_to_api
 from lookout_sdk.records.enums import (
     PackagingJobStatus,
     TargetDevice,
@@ -24,10 +24,6 @@ __all__ = [
     "PackagingJobSummary",
     "TargetPlatform",
 ]
-
-
-def _tags(value: Mapping[str, str]) -> Mapping[str, str]:
-    return dict(value)
 
 
 @attrs.frozen
@@ -71,7 +67,7 @@ class GreengrassConfiguration:
     compiler_options: str | None = None
     target_device: TargetDevice | None = None
     target_platform: TargetPlatform | None = None
-    tags: Mapping[str, str] = attrs.field(factory=dict, converter=_tags)
+    tags: Mapping[str, str] = attrs.field(factory=Tags, converter=Tags)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> GreengrassConfiguration:
