@@ -59,117 +59,158 @@ def _compiled(java_pattern: str) -> re.Pattern[str]:
     return re.compile(python_pattern(java_pattern), re.DOTALL)
 
 
+_Checker = Callable[[Any, str, "list[Problem]"], None]
+# One checker per input shape of each operation, built on first use.
+_OPERATION_CHECKERS: dict[OperationModel, _Checker] = {}
+
+
 def check_params(operation: OperationModel, params: Mapping[str, Any]) -> None:
     """Raise :class:`InvalidInputError` listing every problem of ``params``.
 
-    ``operation`` is the botocore operation model; the check walks its input shape.
+    ``operation`` is the botocore operation model; the check follows its input shape.
+    The rules of each shape are read once and kept as a small function.
     """
-    shape = operation.input_shape
-    if shape is None:
-        return
+    checker = _OPERATION_CHECKERS.get(operation)
+    if checker is None:
+        shape = operation.input_shape
+        checker = _compile(shape) if shape is not None else _accept
+        _OPERATION_CHECKERS[operation] = checker
     problems: list[Problem] = []
-    _check_structure(shape, params, "", problems)
+    checker(params, "", problems)
     if problems:
         raise InvalidInputError(operation.name, problems)
+
+
+def _accept(value: Any, path: str, problems: list[Problem]) -> None:
+    return None
 
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _check_structure(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
-    if not isinstance(value, Mapping):
-        problems.append(Problem(path, f"must be a mapping, not {type(value).__name__}"))
-        return
-    members = shape.members  # type: ignore[attr-defined]
-    for name in shape.required_members:
-        if value.get(name) is None:
-            problems.append(Problem(_join(path, name), "is required"))
-    for name, item in value.items():
-        member = members.get(name)
-        if member is None:
-            problems.append(Problem(_join(path, name), "is not a parameter of this operation"))
-        elif item is not None:
-            _check(member, item, _join(path, name), problems)
+def _compile(shape: Shape) -> _Checker:
+    return _COMPILERS[shape.type_name](shape)
 
 
-def _check_list(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
-    if not isinstance(value, (list, tuple)):
-        problems.append(Problem(path, f"must be a list, not {type(value).__name__}"))
-        return
-    _check_size(shape, len(value), "items", path, problems)
-    member = shape.member  # type: ignore[attr-defined]
-    for index, item in enumerate(value):
-        _check(member, item, f"{path}[{index}]", problems)
+def _compile_structure(shape: Shape) -> _Checker:
+    members = {name: _compile(member) for name, member in shape.members.items()}  # type: ignore[attr-defined]
+    required = tuple(shape.required_members)
 
-
-def _check_size(shape: Shape, size: int, unit: str, path: str, problems: list[Problem]) -> None:
-    low = shape.metadata.get("min")
-    high = shape.metadata.get("max")
-    if low is not None and size < low:
-        problems.append(Problem(path, f"has {size} {unit}, fewer than the minimum {low}"))
-    if high is not None and size > high:
-        problems.append(Problem(path, f"has {size} {unit}, more than the maximum {high}"))
-
-
-def _check_string(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
-    if not isinstance(value, str):
-        problems.append(Problem(path, f"must be a string, not {type(value).__name__}"))
-        return
-    _check_size(shape, len(value), "characters", path, problems)
-    allowed = shape.enum  # type: ignore[attr-defined]
-    if allowed and value not in allowed:
-        problems.append(Problem(path, f"is {value!r}; allowed values: {', '.join(allowed)}"))
-    pattern = shape.metadata.get("pattern")
-    if pattern is not None and _compiled(pattern).fullmatch(value) is None:
-        problems.append(Problem(path, f"{value!r} does not match the pattern {pattern}"))
-
-
-def _check_integer(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(Problem(path, f"must be an integer, not {type(value).__name__}"))
-        return
-    low = shape.metadata.get("min")
-    high = shape.metadata.get("max")
-    if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"{low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
-        problems.append(Problem(path, f"is {value}, outside the range {bounds}"))
-
-
-def _check_blob(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
-    if isinstance(value, str):
-        value = value.encode("utf-8")
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        _check_size(shape, len(value), "bytes", path, problems)
-    elif not hasattr(value, "read"):
-        problems.append(
-            Problem(path, f"must be bytes or a file object, not {type(value).__name__}")
-        )
-
-
-def _check_scalar(expected: tuple[type, ...], label: str) -> _Checker:
-    def check(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
-        if isinstance(value, bool) != (bool in expected) or not isinstance(value, expected):
-            problems.append(Problem(path, f"must be {label}, not {type(value).__name__}"))
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, Mapping):
+            problems.append(Problem(path, f"must be a mapping, not {type(value).__name__}"))
+            return
+        for name in required:
+            if value.get(name) is None:
+                problems.append(Problem(_join(path, name), "is required"))
+        for name, item in value.items():
+            member = members.get(name)
+            if member is None:
+                problems.append(Problem(_join(path, name), "is not a parameter of this operation"))
+            elif item is not None:
+                member(item, _join(path, name), problems)
 
     return check
 
 
-_Checker = Callable[["Shape", Any, str, list[Problem]], None]
+def _size_rule(shape: Shape, unit: str) -> Callable[[int, str, list[Problem]], None]:
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
 
-_CHECKERS: dict[str, _Checker] = {
-    "structure": _check_structure,
-    "list": _check_list,
-    "string": _check_string,
-    "integer": _check_integer,
-    "long": _check_integer,
-    "blob": _check_blob,
-    "boolean": _check_scalar((bool,), "true or false"),
-    "float": _check_scalar((int, float), "a number"),
-    "double": _check_scalar((int, float), "a number"),
-    "timestamp": _check_scalar((_dt.datetime, _dt.date, str, int, float), "a timestamp"),
+    def check(size: int, path: str, problems: list[Problem]) -> None:
+        if low is not None and size < low:
+            problems.append(Problem(path, f"has {size} {unit}, fewer than the minimum {low}"))
+        if high is not None and size > high:
+            problems.append(Problem(path, f"has {size} {unit}, more than the maximum {high}"))
+
+    return check
+
+
+def _compile_list(shape: Shape) -> _Checker:
+    size = _size_rule(shape, "items")
+    member = _compile(shape.member)  # type: ignore[attr-defined]
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, (list, tuple)):
+            problems.append(Problem(path, f"must be a list, not {type(value).__name__}"))
+            return
+        size(len(value), path, problems)
+        for index, item in enumerate(value):
+            member(item, f"{path}[{index}]", problems)
+
+    return check
+
+
+def _compile_string(shape: Shape) -> _Checker:
+    size = _size_rule(shape, "characters")
+    allowed = frozenset(shape.enum)  # type: ignore[attr-defined]
+    pattern = shape.metadata.get("pattern")
+    rule = _compiled(pattern) if pattern is not None else None
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, str):
+            problems.append(Problem(path, f"must be a string, not {type(value).__name__}"))
+            return
+        size(len(value), path, problems)
+        if allowed and value not in allowed:
+            listed = ", ".join(sorted(allowed))
+            problems.append(Problem(path, f"is {value!r}; allowed values: {listed}"))
+        if rule is not None and rule.fullmatch(value) is None:
+            problems.append(Problem(path, f"{value!r} does not match the pattern {pattern}"))
+
+    return check
+
+
+def _compile_integer(shape: Shape) -> _Checker:
+    low = shape.metadata.get("min")
+    high = shape.metadata.get("max")
+    bounds = f"{low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(Problem(path, f"must be an integer, not {type(value).__name__}"))
+        elif (low is not None and value < low) or (high is not None and value > high):
+            problems.append(Problem(path, f"is {value}, outside the range {bounds}"))
+
+    return check
+
+
+def _compile_blob(shape: Shape) -> _Checker:
+    size = _size_rule(shape, "bytes")
+
+    def check(value: Any, path: str, problems: list[Problem]) -> None:
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            size(len(value), path, problems)
+        elif not hasattr(value, "read"):
+            kind = type(value).__name__
+            problems.append(Problem(path, f"must be bytes or a file object, not {kind}"))
+
+    return check
+
+
+def _scalar(expected: tuple[type, ...], label: str) -> Callable[[Shape], _Checker]:
+    def compile_scalar(shape: Shape) -> _Checker:
+        def check(value: Any, path: str, problems: list[Problem]) -> None:
+            if isinstance(value, bool) != (bool in expected) or not isinstance(value, expected):
+                problems.append(Problem(path, f"must be {label}, not {type(value).__name__}"))
+
+        return check
+
+    return compile_scalar
+
+
+_COMPILERS: dict[str, Callable[[Shape], _Checker]] = {
+    "structure": _compile_structure,
+    "list": _compile_list,
+    "string": _compile_string,
+    "integer": _compile_integer,
+    "long": _compile_integer,
+    "blob": _compile_blob,
+    "boolean": _scalar((bool,), "true or false"),
+    "float": _scalar((int, float), "a number"),
+    "double": _scalar((int, float), "a number"),
+    "timestamp": _scalar((_dt.datetime, _dt.date, str, int, float), "a timestamp"),
 }
-
-
-def _check(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
-    _CHECKERS[shape.type_name](shape, value, path, problems)

@@ -159,15 +159,13 @@ def _build_client(
         raise TypeError("profile_name= cannot be combined with session=")
     register_service(session)
     defer_credentials(session._session)
-    defaults = Config(
-        retries={"mode": "standard", "total_max_attempts": retry.botocore_max_attempts},
-        user_agent_extra=f"lookout-sdk/{__version__}",
-    )
+    # Config.merge replaces a whole ``retries`` dict, so combine the caller's keys here.
+    retries: Any = {"mode": "standard", "total_max_attempts": retry.botocore_max_attempts}
+    retries.update(getattr(config, "retries", None) or {})
+    defaults = Config(retries=retries, user_agent_extra=f"lookout-sdk/{__version__}")
+    merged = defaults.merge(config).merge(Config(retries=retries)) if config else defaults
     make_client: Any = session.client  # the type stubs list only services botocore ships
     client: BaseClient = make_client(
-        SERVICE_NAME,
-        region_name=region_name,
-        endpoint_url=endpoint_url,
-        config=defaults.merge(config) if config is not None else defaults,
+        SERVICE_NAME, region_name=region_name, endpoint_url=endpoint_url, config=merged
     )
     return client

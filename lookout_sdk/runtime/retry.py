@@ -1,16 +1,16 @@
 """Retrying calls the service could not answer now.
 
-Two layers, each doing what it is placed to do:
+Clients run botocore in its ``standard`` retry mode. :class:`RetryPolicy`, with
+tenacity, retries a call that failed with throttling, an internal or gateway error, or
+an unreachable endpoint: it waits at least the ``Retry-After`` the service asked for,
+backs off with jitter, logs a warning before each sleep, never runs past one overall
+deadline, and in the end re-raises the last error.
 
-* botocore, in its ``standard`` mode, retries a failed HTTP exchange at once
-  (connection resets, 5xx, throttling), up to ``botocore_max_attempts`` times.
-* :class:`RetryPolicy`, with tenacity, retries the whole call when botocore gives up on
-  throttling, an internal error or an unreachable endpoint. It waits at least the
-  ``Retry-After`` the service asked for (botocore does not read it), backs off with
-  jitter, logs before each sleep, never runs past one overall deadline, and in the end
-  re-raises the last error.
-
-The same idempotency token rides on every attempt of both layers.
+By default botocore makes one attempt per call (``botocore_max_attempts=1``) and this
+layer does the retrying. botocore's own retries would answer a 429 at once, without
+reading ``Retry-After``, outside the deadline and without a log line, and the two
+layers' attempts would multiply. Raise ``botocore_max_attempts`` to let botocore also
+retry quickly on its own; both layers send the same idempotency token on every attempt.
 """
 
 from __future__ import annotations
@@ -61,17 +61,18 @@ class RetryPolicy:
         initial_backoff: the first back-off in seconds; it doubles after each attempt.
         max_backoff: the longest back-off in seconds, ``Retry-After`` aside.
         jitter: draw each back-off uniformly between half and all of its value.
-        botocore_max_attempts: attempts botocore's ``standard`` mode makes per call.
+        botocore_max_attempts: attempts botocore's ``standard`` mode makes within each
+            attempt of this layer (1: botocore does not retry).
         sleep: the function that waits (tests pass a fake).
         clock: a monotonic clock in seconds (tests pass a fake).
     """
 
-    max_attempts: int = 4
+    max_attempts: int = 5
     deadline: float | None = 120.0
     initial_backoff: float = 0.5
     max_backoff: float = 20.0
     jitter: bool = True
-    botocore_max_attempts: int = 3
+    botocore_max_attempts: int = 1
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
     clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
 
