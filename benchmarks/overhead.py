@@ -14,8 +14,9 @@ Three ratios, from one run, each against a target:
 
 The two sides of each comparison run in many short alternating rounds (ABBA order);
 each round gives one ratio, and the median of those ratios is compared with the target,
-so drift in machine load hits both sides of every ratio alike. The ``rounds p25-p75`` column gives the quartiles of the round-by-round ratios:
-when it is wide, the machine was noisy and the verdict is less certain.
+so drift in machine load hits both sides of every ratio alike. The ``rounds p25-p75``
+column gives the quartiles of the round-by-round ratios: when it is wide, the machine
+was noisy and the verdict is less certain.
 
 Usage::
 
