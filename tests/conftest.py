@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from botocore.stub import Stubber
 
 from lookout_sdk import LookoutVision, PollingPolicy, RetryPolicy
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 
 class FakeClock:
@@ -25,27 +30,46 @@ class FakeClock:
         self.now += seconds
 
 
+_AWS_SETTINGS_TO_CLEAR = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_LOOKOUTVISION",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_SESSION_TOKEN",
+)
+
+
+def isolate_aws_environment(patch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Hide the developer's AWS files and settings; set fake credentials; no IMDS."""
+    for name in _AWS_SETTINGS_TO_CLEAR:
+        patch.delenv(name, raising=False)
+    patch.setenv("AWS_CONFIG_FILE", str(folder / "none"))
+    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "none"))
+    patch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    patch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_aws_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """No test reads the developer's AWS files or reaches the instance metadata service."""
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_LOOKOUTVISION",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_SESSION_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path_factory.mktemp("aws") / "none"
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_aws_environment(monkeypatch, tmp_path_factory.mktemp("aws"))
+
+
+@pytest.fixture(scope="module")
+def shared_client(tmp_path_factory: pytest.TempPathFactory) -> BaseClient:
+    """One isolated ``lookoutvision`` client for a whole module.
+
+    Building a client costs about 0.1 s, so modules with many stubbed tests share one
+    and wrap it in a fresh :class:`LookoutVision` (and ``Stubber``) per test.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        isolate_aws_environment(patch, tmp_path_factory.mktemp("aws"))
+        return LookoutVision(region_name="us-east-1").client
 
 
 @pytest.fixture

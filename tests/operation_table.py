@@ -14,10 +14,8 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from botocore import xform_name
 from botocore.stub import ANY
 
@@ -343,31 +341,3 @@ def record_operations(client: BaseClient) -> Iterator[list[tuple[str, dict[str, 
         yield seen
     finally:
         events.unregister("before-parameter-build", unique_id="tests-record-operations")
-
-
-_ISOLATED_UNSET = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_LOOKOUTVISION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_SESSION_TOKEN",
-)
-
-
-def build_isolated_client(folder: Path) -> BaseClient:
-    """Build one ``lookoutvision`` client the way the SDK does, away from the user's AWS setup.
-
-    Building a client costs about 0.1 s, so modules with many stubbed tests share one
-    and wrap it in a fresh :class:`LookoutVision` (and ``Stubber``) per test.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        for name in _ISOLATED_UNSET:
-            patch.delenv(name, raising=False)
-        patch.setenv("AWS_CONFIG_FILE", str(folder / "none"))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "none"))
-        patch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        return LookoutVision(region_name="us-east-1").client

@@ -64,7 +64,6 @@ from tests.operation_table import (
     TOKEN_OPERATIONS,
     VERSION,
     OperationCase,
-    build_isolated_client,
     png_bytes,
     record_operations,
 )
@@ -81,11 +80,6 @@ MODEL_IDS = {"ProjectName": PROJECT, "ModelVersion": VERSION}
 TRAIN_IDS = {"ProjectName": PROJECT, "DatasetType": "train"}
 TEST_IDS = {"ProjectName": PROJECT, "DatasetType": "test"}
 TOKEN_PATTERN = re.compile(r"[a-zA-Z0-9-]{1,64}")
-
-
-@pytest.fixture(scope="module")
-def shared_client(tmp_path_factory: pytest.TempPathFactory) -> BaseClient:
-    return build_isolated_client(tmp_path_factory.mktemp("aws"))
 
 
 @pytest.fixture

@@ -40,7 +40,6 @@ from tests.operation_table import (
     OPERATIONS,
     PROJECT,
     VERSION,
-    build_isolated_client,
 )
 
 if TYPE_CHECKING:
@@ -112,11 +111,6 @@ _ERROR_SHAPES: dict[str, StructureShape] = {
 
 def _error_shape(code: str) -> StructureShape:
     return _ERROR_SHAPES[code]
-
-
-@pytest.fixture(scope="module")
-def shared_client(tmp_path_factory: pytest.TempPathFactory) -> BaseClient:
-    return build_isolated_client(tmp_path_factory.mktemp("aws"))
 
 
 @pytest.fixture

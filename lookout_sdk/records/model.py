@@ -54,30 +54,26 @@ class ModelSummary:
     @classmethod
     def from_api(cls, project_name: str, data: Mapping[str, Any]) -> ModelSummary:
         """Build from the API's ``ModelMetadata`` shape."""
-        return cls(
-            project_name=project_name,
-            version=data["ModelVersion"],
-            status=ModelStatus(data["Status"]),
-            arn=data.get("ModelArn", ""),
-            status_message=data.get("StatusMessage"),
-            description=data.get("Description"),
-            created=data.get("CreationTimestamp"),
-            performance=ModelPerformance.from_api(data.get("Performance")),
-        )
+        return cls(**_summary_fields(project_name, data))
+
+
+def _summary_fields(project_name: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "project_name": project_name,
+        "version": data["ModelVersion"],
+        "status": ModelStatus(data["Status"]),
+        "arn": data.get("ModelArn", ""),
+        "status_message": data.get("StatusMessage"),
+        "description": data.get("Description"),
+        "created": data.get("CreationTimestamp"),
+        "performance": ModelPerformance.from_api(data.get("Performance")),
+    }
 
 
 @attrs.frozen
-class ModelDescription:
-    """Everything the service reports about a model version."""
+class ModelDescription(ModelSummary):
+    """Everything the service reports about a model version: the summary and more."""
 
-    project_name: str
-    version: str
-    status: ModelStatus
-    arn: str = ""
-    status_message: str | None = None
-    description: str | None = None
-    created: datetime | None = None
-    performance: ModelPerformance | None = None
     output_location: S3Location | None = None
     evaluation_manifest: S3Object | None = None
     evaluation_result: S3Object | None = None
@@ -88,17 +84,10 @@ class ModelDescription:
 
     @classmethod
     def from_api(cls, project_name: str, data: Mapping[str, Any]) -> ModelDescription:
-        """Build from the API's ``ModelDescription`` shape."""
+        """Build from the API's ``ModelDescription`` (or ``ModelMetadata``) shape."""
         output = data.get("OutputConfig")
         return cls(
-            project_name=project_name,
-            version=data["ModelVersion"],
-            status=ModelStatus(data["Status"]),
-            arn=data.get("ModelArn", ""),
-            status_message=data.get("StatusMessage"),
-            description=data.get("Description"),
-            created=data.get("CreationTimestamp"),
-            performance=ModelPerformance.from_api(data.get("Performance")),
+            **_summary_fields(project_name, data),
             output_location=S3Location.from_api(output["S3Location"]) if output else None,
             evaluation_manifest=_optional_object(data.get("EvaluationManifest")),
             evaluation_result=_optional_object(data.get("EvaluationResult")),

@@ -142,18 +142,9 @@ class PackagingJobSummary:
 
 
 @attrs.frozen
-class PackagingJobDescription:
-    """Everything the service reports about a model packaging job."""
+class PackagingJobDescription(PackagingJobSummary):
+    """Everything the service reports about a packaging job: the summary and more."""
 
-    job_name: str
-    project_name: str
-    model_version: str
-    status: PackagingJobStatus
-    status_message: str | None = None
-    description: str | None = None
-    method: str | None = None
-    created: datetime | None = None
-    last_updated: datetime | None = None
     configuration: GreengrassConfiguration | None = None
     output: GreengrassOutput | None = None
 
