@@ -50,6 +50,7 @@ from lookout_sdk import (
     TargetPlatformArch,
     TargetPlatformOs,
 )
+from lookout_sdk.datasets.manifest import ManifestEntry
 from tests.operation_table import (
     CALLER_TOKEN,
     ENTRY,
@@ -415,7 +416,10 @@ def test_list_dataset_entries_sends_every_filter_and_follows_pages(
         "SourceRefContains": "x",
         "MaxResults": 50,
     }
-    line_a = '{"source-ref":"s3://bucket/x-1.png","anomaly-label":1}'
+    line_a = (
+        '{"source-ref":"s3://bucket/x-1.png","anomaly-label":1,'
+        '"anomaly-label-metadata":{"class-name":"anomaly","human-annotated":"yes"}}'
+    )
     line_b = '{"source-ref":"s3://bucket/x-2.png","anomaly-label":1}'
     stubber.add_response(
         "list_dataset_entries", {"DatasetEntries": [line_a], "NextToken": "t2"}, filters
@@ -437,7 +441,13 @@ def test_list_dataset_entries_sends_every_filter_and_follows_pages(
         )
     )
 
-    assert list(entries) == [line_a, line_b]
+    listed = list(entries)
+    assert all(isinstance(entry, ManifestEntry) for entry in listed)
+    assert [entry.to_json() for entry in listed] == [line_a, line_b]
+    assert listed[0].source_ref == "s3://bucket/x-1.png"
+    assert listed[0].label is AnomalyClass.ANOMALY
+    assert listed[0].human_annotated is True
+    assert listed[1].label is None  # no label metadata: an unlabelled entry
 
 
 def test_list_dataset_entries_takes_the_anomaly_class_enum(

@@ -105,6 +105,13 @@ class ManifestEntry:
         return entry
 
     @classmethod
+    def _parsed(cls, line: str, value: dict[str, Any]) -> ManifestEntry:
+        """Wrap a line whose JSON object ``value`` the caller has already decoded."""
+        entry = cls.parse(line)
+        entry._data = value
+        return entry
+
+    @classmethod
     def classification(
         cls,
         source_ref: str,
@@ -202,8 +209,12 @@ class ManifestEntry:
         return copy.deepcopy(self._object().get(key, default))
 
     def to_json(self) -> str:
-        """The entry as one compact JSON line (no newline); keys keep their order."""
-        if self._line is not None and self._data is None:
+        """The entry as one JSON line (no newline).
+
+        A parsed entry gives back its line exactly; a built one is written compactly,
+        keys in their order.
+        """
+        if self._line is not None:
             return self._line
         return json.dumps(self._object(), separators=(",", ":"), ensure_ascii=False)
 
@@ -228,11 +239,12 @@ class ManifestEntry:
         return meta if isinstance(meta, Mapping) else {}
 
     def _keys_whose_metadata_has(self, field: str) -> list[str]:
-        data = self._object()
+        # An attribute is known by its "<key>-metadata" object; "<key>" itself (the
+        # 0/1 label value) may be absent.
         return [
-            key
-            for key in data
-            if not key.endswith(METADATA_SUFFIX) and field in self._metadata_of(key)
+            key[: -len(METADATA_SUFFIX)]
+            for key, value in self._object().items()
+            if key.endswith(METADATA_SUFFIX) and isinstance(value, Mapping) and field in value
         ]
 
     @property

@@ -6,7 +6,8 @@ names and colours are compared without regard to case. They reject what would fa
 import or a training run: lines that are not JSON objects or are too long, missing or
 malformed ``source-ref``, no label or several, unknown class names, malformed colour
 maps, anomalies without masks in a segmentation dataset, a class with two colours, and
-the same image listed twice.
+the same image listed twice. A line with no label attribute is an unlabelled image,
+which a dataset may hold.
 """
 
 from __future__ import annotations
@@ -58,11 +59,14 @@ class ManifestReport:
         """Whether no problem was found."""
         return not self.problems
 
-    def raise_for_problems(self) -> None:
-        """Raise :class:`ManifestError` listing the problems, if there are any."""
+    def raise_for_problems(self, operation: str = "manifest", where: str = "line") -> None:
+        """Raise :class:`ManifestError` listing the problems, if there are any.
+
+        Each problem's path is ``"<where> <line number>"``.
+        """
         if self.problems:
             raise ManifestError(
-                "manifest", [Problem(f"line {p.line}", p.reason) for p in self.problems]
+                operation, [Problem(f"{where} {p.line}", p.reason) for p in self.problems]
             )
 
 
@@ -86,7 +90,9 @@ def validate_manifest(lines: Iterable[str | ManifestEntry | Mapping[str, Any]]) 
     return ManifestReport(entries=tuple(entries), problems=tuple(problems))
 
 
-def _check_line(item: str | ManifestEntry | Mapping[str, Any]) -> tuple[ManifestEntry | None, list[str]]:
+def _check_line(
+    item: str | ManifestEntry | Mapping[str, Any],
+) -> tuple[ManifestEntry | None, list[str]]:
     if isinstance(item, str):
         text = item.strip()
         if not text:
@@ -99,7 +105,7 @@ def _check_line(item: str | ManifestEntry | Mapping[str, Any]) -> tuple[Manifest
             return None, [f"is not valid JSON ({error})"]
         if not isinstance(value, dict):
             return None, ["is not a JSON object"]
-        entry = ManifestEntry(value)
+        entry = ManifestEntry._parsed(text, value)
     else:
         entry = item if isinstance(item, ManifestEntry) else ManifestEntry(item)
         length = len(entry.to_json())
@@ -123,7 +129,7 @@ def _check_entry(entry: ManifestEntry) -> list[str]:
 def _check_label(entry: ManifestEntry) -> list[str]:
     keys = entry.label_keys
     if not keys:
-        return ["has no label: no key has a -metadata object with a class-name"]
+        return []  # an unlabelled image: allowed, but it does not count for training
     if len(keys) > 1:
         return [f"has {len(keys)} label attributes ({', '.join(keys)}); expected one"]
     reasons = []
@@ -197,11 +203,15 @@ def _check_together(numbered: list[tuple[int, ManifestEntry]]) -> list[LineProbl
     for number, entry in numbered:
         source = entry.source_ref or ""
         if source in first_line:
-            problems.append(LineProblem(number, f"{source} is already listed on line {first_line[source]}"))
+            problems.append(
+                LineProblem(number, f"{source} is already listed on line {first_line[source]}")
+            )
         else:
             first_line[source] = number
         if segmentation and entry.is_anomaly and not entry.is_segmentation:
-            problems.append(LineProblem(number, "is an anomaly without a mask in a segmentation dataset"))
+            problems.append(
+                LineProblem(number, "is an anomaly without a mask in a segmentation dataset")
+            )
         for index, mask_class in entry.color_map.items():
             if index == BACKGROUND_INDEX:
                 continue

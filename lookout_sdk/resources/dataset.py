@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lookout_sdk.datasets.chunks import (
+    MAX_CHANGES_BYTES,
+    ChunkedUpdateResult,
+    apply_in_chunks,
+)
+from lookout_sdk.datasets.manifest import ManifestEntry, dump_manifest
+from lookout_sdk.datasets.validate import validate_manifest
 from lookout_sdk.errors import InvalidInputError, Problem, ResourceNotFoundError
 from lookout_sdk.records.dataset import DatasetDescription
 from lookout_sdk.records.enums import DATASET_TERMINAL, AnomalyClass, DatasetStatus, DatasetType
@@ -19,10 +25,8 @@ from lookout_sdk.runtime.polling import Outcome, Poller
 if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
 
-__all__ = ["MAX_ENTRY_CHARS", "Dataset", "encode_changes"]
+__all__ = ["Dataset", "encode_changes"]
 
-#: The longest dataset entry (one JSON Lines line) the service accepts.
-MAX_ENTRY_CHARS = 8192
 _DATASET_RUNNING = frozenset(DatasetStatus) - DATASET_TERMINAL
 _DATASET_SUCCEEDED = frozenset(
     {DatasetStatus.CREATE_COMPLETE, DatasetStatus.UPDATE_COMPLETE, DatasetStatus.DELETE_COMPLETE}
@@ -30,46 +34,29 @@ _DATASET_SUCCEEDED = frozenset(
 _DATASET_KINDS = ("create_dataset", "update_dataset", "delete_dataset")
 
 
-def encode_changes(changes: bytes | str | Iterable[str | Mapping[str, Any]]) -> bytes:
-    """Turn dataset changes into the JSON Lines bytes UpdateDatasetEntries takes.
+#: What dataset changes can be given as.
+ChangeLines = bytes | str | Iterable[str | Mapping[str, Any] | ManifestEntry]
 
-    ``changes`` is JSON Lines text or bytes, or an iterable of lines or of mappings
-    (each serialised as one line). Every line must be a JSON object of at most
-    8,192 characters; all problems are reported together, by line number.
+
+def encode_changes(changes: ChangeLines) -> bytes:
+    """Check dataset changes and turn them into the JSON Lines bytes the API takes.
+
+    ``changes`` is JSON Lines text or bytes, or an iterable of lines, mappings or
+    :class:`~lookout_sdk.datasets.ManifestEntry` objects. Every line is checked as a
+    manifest entry (see :func:`lookout_sdk.datasets.validate_manifest`) and all
+    problems are reported together, by line number; lines given as text are sent as
+    they are.
     """
     if isinstance(changes, bytes):
         changes = changes.decode("utf-8")
-    if isinstance(changes, str):
-        lines = changes.splitlines()
-    else:
-        lines = [
-            item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
-            for item in changes
-        ]
-    problems: list[Problem] = []
-    kept: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if not text:
-            continue
-        where = f"Changes line {number}"
-        if len(text) > MAX_ENTRY_CHARS:
-            problems.append(Problem(where, f"has {len(text)} characters, over {MAX_ENTRY_CHARS}"))
-            continue
-        try:
-            entry = json.loads(text)
-        except ValueError as error:
-            problems.append(Problem(where, f"is not valid JSON ({error})"))
-            continue
-        if not isinstance(entry, dict):
-            problems.append(Problem(where, "is not a JSON object"))
-            continue
-        kept.append(text)
-    if not kept and not problems:
-        problems.append(Problem("Changes", "holds no dataset entries"))
-    if problems:
-        raise InvalidInputError("UpdateDatasetEntries", problems)
-    return ("\n".join(kept) + "\n").encode("utf-8")
+    lines = changes.splitlines() if isinstance(changes, str) else changes
+    report = validate_manifest(lines)
+    report.raise_for_problems("UpdateDatasetEntries", where="Changes line")
+    if not report.entries:
+        raise InvalidInputError(
+            "UpdateDatasetEntries", [Problem("Changes", "holds no dataset entries")]
+        )
+    return dump_manifest(report.entries).encode("utf-8")
 
 
 @attrs.frozen
@@ -117,8 +104,8 @@ class Dataset:
         source_ref_contains: str | None = None,
         page_size: int | None = None,
         max_items: int | None = None,
-    ) -> ItemPaged[str]:
-        """List the dataset's entries (JSON Lines manifest lines), lazily.
+    ) -> ItemPaged[ManifestEntry]:
+        """List the dataset's entries as typed manifest entries, lazily.
 
         Filters: ``labeled``, ``anomaly_class`` (``normal`` or ``anomaly``), creation
         time bounds and a substring of the image's ``source-ref``.
@@ -133,26 +120,63 @@ class Dataset:
         }
         call = self._service.invoker.call
 
-        def fetch(token: str | None, limit: int | None) -> tuple[list[str], str | None]:
+        def fetch(token: str | None, limit: int | None) -> tuple[list[ManifestEntry], str | None]:
             page = call("ListDatasetEntries", {**filters, "NextToken": token, "MaxResults": limit})
-            return page.get("DatasetEntries", []), page.get("NextToken")
+            # Entries are decoded only when a field is read, so a listing stays cheap.
+            entries = [ManifestEntry.parse(line) for line in page.get("DatasetEntries", ())]
+            return entries, page.get("NextToken")
 
         return ItemPaged(fetch, page_size=page_size, max_items=max_items)
 
     def update_entries(
         self,
-        changes: bytes | str | Iterable[str | Mapping[str, Any]],
+        changes: ChangeLines,
         *,
         client_token: str | None = None,
         on_status: Callable[[str, DatasetDescription], None] | None = None,
     ) -> Poller[DatasetDescription]:
-        """Add or change entries (a new ``source-ref`` adds, a known one replaces).
+        """Add or change entries in one request; the poller ends when they are applied.
 
-        Returns a poller that ends when the update is applied or rolled back.
+        A new ``source-ref`` adds an entry, a known one replaces it; the poller fails
+        if the service rolls the update back. For more than one request's worth
+        (10,485,760 bytes), use :meth:`apply_entries`.
         """
-        params = {**self._ids(), "Changes": encode_changes(changes)}
+        return self._send_changes(encode_changes(changes), client_token, on_status)
+
+    def _send_changes(
+        self,
+        changes: bytes,
+        client_token: str | None = None,
+        on_status: Callable[[str, DatasetDescription], None] | None = None,
+    ) -> Poller[DatasetDescription]:
+        params = {**self._ids(), "Changes": changes}
         self._service.invoker.call("UpdateDatasetEntries", params, client_token=client_token)
         return self.poller("update_dataset", on_status=on_status)
+
+    def apply_entries(
+        self,
+        entries: Iterable[str | Mapping[str, Any] | ManifestEntry],
+        *,
+        max_bytes: int = MAX_CHANGES_BYTES,
+        timeout: float | None = None,
+    ) -> ChunkedUpdateResult:
+        """Add or change any number of entries, in as many requests as needed.
+
+        Entries are checked first (nothing is sent if one is wrong), packed in order
+        into requests of at most ``max_bytes``, and sent one at a time, each waited on
+        (``timeout`` seconds per request). Each entry is sent exactly once.
+
+        Raises:
+            ManifestError: an entry would be rejected; nothing was sent.
+            ChunkedUpdateError: a request failed; ``not_applied`` lists the entries
+                that did not get in.
+        """
+        return apply_in_chunks(
+            entries,
+            lambda chunk: self._send_changes(dump_manifest(chunk).encode("utf-8")),
+            max_bytes=max_bytes,
+            timeout=timeout,
+        )
 
     def poller(
         self,
