@@ -103,9 +103,13 @@ def parse_color_map(text: str, where: str) -> tuple[tuple[MaskClass, ...], list[
     if not isinstance(raw, Mapping) or not raw:
         return (), [FileProblem(where, 'must be an object such as {"scratch": "#ff0000"}')]
     background = [name for name in raw if str(name).lower() == "background"]
-    classes = [MaskClass(str(name), str(color)) for name, color in raw.items() if name not in background]
-    first = MaskClass(background[0], str(raw[background[0]])) if background else MaskClass(
-        "background", DEFAULT_BACKGROUND
+    classes = [
+        MaskClass(str(name), str(color)) for name, color in raw.items() if name not in background
+    ]
+    first = (
+        MaskClass(background[0], str(raw[background[0]]))
+        if background
+        else MaskClass("background", DEFAULT_BACKGROUND)
     )
     return (first, *classes), []
 
@@ -114,9 +118,7 @@ def parse_color_map(text: str, where: str) -> tuple[tuple[MaskClass, ...], list[
 Listing = Mapping[str, str]
 
 
-def layout_from_keys(
-    root: str, listing: Listing, read_text: Callable[[str], str]
-) -> DatasetLayout:
+def layout_from_keys(root: str, listing: Listing, read_text: Callable[[str], str]) -> DatasetLayout:
     """Build a layout from relative paths; ``read_text`` reads a colour map's location."""
     tops = {PurePosixPath(rel).parts[0] for rel in listing if PurePosixPath(rel).parts}
     separate = {"train", "test"} & tops
@@ -127,7 +129,9 @@ def layout_from_keys(
         [(f"{name}/", DatasetType(name)) for name in sorted(separate)] if separate else [("", None)]
     )
     for prefix, dataset_type in groups:
-        found, color_map, group_problems = _scan_group(root, prefix, dataset_type, listing, read_text)
+        found, color_map, group_problems = _scan_group(
+            root, prefix, dataset_type, listing, read_text
+        )
         images.extend(found)
         problems.extend(group_problems)
         if color_map:

@@ -23,6 +23,9 @@ from lookout_sdk.runtime.paging import ItemPaged
 from lookout_sdk.runtime.polling import Outcome, Poller
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lookout_sdk.datasets.export import DatasetStatistics, ExportResult
     from lookout_sdk.resources.service import LookoutVision
 
 __all__ = ["Dataset", "encode_changes"]
@@ -177,6 +180,21 @@ class Dataset:
             max_bytes=max_bytes,
             timeout=timeout,
         )
+
+    def statistics(self) -> DatasetStatistics:
+        """Count the dataset's labels, anomaly classes and buckets (lists every entry)."""
+        from lookout_sdk.datasets.export import dataset_statistics
+
+        return dataset_statistics(self.list_entries())
+
+    def export(self, folder: str | Path, *, workers: int = 8) -> ExportResult:
+        """Copy the dataset into ``folder``: the manifest, the images and the masks.
+
+        See :func:`lookout_sdk.datasets.export_dataset` for the folder's layout.
+        """
+        from lookout_sdk.datasets.export import export_dataset
+
+        return export_dataset(self, folder, s3=self._service.s3_client(), workers=workers)
 
     def poller(
         self,

@@ -22,6 +22,10 @@ from lookout_sdk.runtime.paging import ItemPaged
 from lookout_sdk.runtime.polling import Poller
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lookout_sdk.datasets.importer import ImportResult
+    from lookout_sdk.datasets.preflight import Minimums
     from lookout_sdk.resources.service import LookoutVision
 
 __all__ = ["Project"]
@@ -101,6 +105,63 @@ class Project(Taggable):
             params["DatasetSource"] = {"GroundTruthManifest": {"S3Object": source.to_api()}}
         self._service.invoker.call("CreateDataset", params, client_token=client_token)
         return dataset.poller("create_dataset", on_status=on_status)
+
+    def import_folder(
+        self,
+        folder: str | Path,
+        destination: str,
+        *,
+        split: float | None = None,
+        seed: int = 0,
+        minimums: Minimums | None = None,
+        workers: int = 8,
+        progress: bool | None = None,
+        timeout: float | None = None,
+    ) -> ImportResult:
+        """Check a local dataset folder, upload it under ``destination``, and import it.
+
+        See :func:`lookout_sdk.datasets.import_folder` for the layout and the steps;
+        nothing is uploaded when a check fails. Needs the ``datasets`` extra.
+        """
+        from lookout_sdk.datasets.importer import import_folder
+
+        return import_folder(
+            self,
+            folder,
+            destination,
+            split=split,
+            seed=seed,
+            minimums=minimums,
+            workers=workers,
+            progress=progress,
+            timeout=timeout,
+        )
+
+    def import_s3(
+        self,
+        source: str,
+        *,
+        manifest_destination: str | None = None,
+        split: float | None = None,
+        seed: int = 0,
+        minimums: Minimums | None = None,
+        timeout: float | None = None,
+    ) -> ImportResult:
+        """Check a dataset laid out under an S3 prefix and import it where it is.
+
+        See :func:`lookout_sdk.datasets.import_s3`. Needs the ``datasets`` extra.
+        """
+        from lookout_sdk.datasets.importer import import_s3
+
+        return import_s3(
+            self,
+            source,
+            manifest_destination=manifest_destination,
+            split=split,
+            seed=seed,
+            minimums=minimums,
+            timeout=timeout,
+        )
 
     # -- models -------------------------------------------------------------------
 

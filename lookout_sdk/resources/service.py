@@ -41,6 +41,8 @@ class LookoutVision:
         config: a ``botocore.config.Config`` merged over the SDK's defaults.
         retry: how calls are retried.
         polling: how long-running operations are waited on.
+        s3: the S3 client dataset imports and exports use; by default one is made
+            from the same session and region when first needed.
     """
 
     def __init__(
@@ -54,9 +56,12 @@ class LookoutVision:
         config: Config | None = None,
         retry: RetryPolicy | None = None,
         polling: PollingPolicy | None = None,
+        s3: BaseClient | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.polling = polling or PollingPolicy()
+        self._session = session
+        self._s3 = s3
         if client is not None:
             others = {"session": session, "region_name": region_name, "profile_name": profile_name}
             given = [name for name, value in others.items() if value is not None]
@@ -64,7 +69,7 @@ class LookoutVision:
                 raise TypeError(f"client= cannot be combined with {', '.join(given) or 'options'}")
             self.client = client
         else:
-            self.client = _build_client(
+            self._session, self.client = _build_client(
                 session=session,
                 region_name=region_name,
                 endpoint_url=endpoint_url,
@@ -84,8 +89,23 @@ class LookoutVision:
         self.close()
 
     def close(self) -> None:
-        """Close the client's HTTP connections."""
+        """Close the client's HTTP connections (and the S3 client's, if one was made)."""
         self.client.close()
+        if self._s3 is not None:
+            self._s3.close()
+
+    def s3_client(self) -> BaseClient:
+        """The S3 client for dataset files: the one given, or one made on first use.
+
+        A made client uses this service's session (or boto3's default one) and region.
+        """
+        if self._s3 is None:
+            import boto3
+
+            session = self._session or boto3.Session()
+            make_client: Any = session.client
+            self._s3 = make_client("s3", region_name=self.client.meta.region_name)
+        return self._s3
 
     # -- projects -----------------------------------------------------------------
 
@@ -149,7 +169,7 @@ def _build_client(
     profile_name: str | None,
     config: Config | None,
     retry: RetryPolicy,
-) -> BaseClient:
+) -> tuple[boto3.Session, BaseClient]:
     import boto3
     from botocore.config import Config
 
@@ -168,4 +188,4 @@ def _build_client(
     client: BaseClient = make_client(
         SERVICE_NAME, region_name=region_name, endpoint_url=endpoint_url, config=merged
     )
-    return client
+    return session, client
