@@ -12,82 +12,81 @@ checking images, :func:`upload_files` for resumable concurrent uploads, and
 bars need tqdm: ``pip install 'lookout-sdk[datasets]'``.
 """
 
-from lookout_sdk.datasets.chunks import (
-    MAX_CHANGES_BYTES,
-    ChunkedUpdateError,
-    ChunkedUpdateResult,
-    plan_chunks,
-)
-from lookout_sdk.datasets.export import (
-    DatasetStatistics,
-    ExportResult,
-    dataset_statistics,
-    export_dataset,
-)
-from lookout_sdk.datasets.importer import (
-    ImportResult,
-    UploadFailedError,
-    import_folder,
-    import_s3,
-    split_layout,
-)
-from lookout_sdk.datasets.layout import DatasetLayout, FileProblem, LabeledImage, scan_folder
-from lookout_sdk.datasets.manifest import (
-    ManifestEntry,
-    MaskClass,
-    dump_manifest,
-    read_manifest,
-    write_manifest,
-)
-from lookout_sdk.datasets.preflight import (
-    DatasetCounts,
-    Minimums,
-    PreflightError,
-    PreflightReport,
-    preflight,
-)
-from lookout_sdk.datasets.s3 import UploadItem, UploadReport, scan_s3, upload_files
-from lookout_sdk.datasets.validate import (
-    LineProblem,
-    ManifestError,
-    ManifestReport,
-    validate_manifest,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "MAX_CHANGES_BYTES",
-    "ChunkedUpdateError",
-    "ChunkedUpdateResult",
-    "DatasetCounts",
-    "DatasetLayout",
-    "DatasetStatistics",
-    "ExportResult",
-    "FileProblem",
-    "ImportResult",
-    "LabeledImage",
-    "LineProblem",
-    "ManifestEntry",
-    "ManifestError",
-    "ManifestReport",
-    "MaskClass",
-    "Minimums",
-    "PreflightError",
-    "PreflightReport",
-    "UploadFailedError",
-    "UploadItem",
-    "UploadReport",
-    "dataset_statistics",
-    "dump_manifest",
-    "export_dataset",
-    "import_folder",
-    "import_s3",
-    "plan_chunks",
-    "preflight",
-    "read_manifest",
-    "scan_folder",
-    "scan_s3",
-    "split_layout",
-    "upload_files",
-    "validate_manifest",
-    "write_manifest",
-]
+from lookout_sdk._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from lookout_sdk.datasets.chunks import MAX_CHANGES_BYTES as MAX_CHANGES_BYTES
+    from lookout_sdk.datasets.chunks import ChunkedUpdateError as ChunkedUpdateError
+    from lookout_sdk.datasets.chunks import ChunkedUpdateResult as ChunkedUpdateResult
+    from lookout_sdk.datasets.chunks import plan_chunks as plan_chunks
+    from lookout_sdk.datasets.export import DatasetStatistics as DatasetStatistics
+    from lookout_sdk.datasets.export import ExportResult as ExportResult
+    from lookout_sdk.datasets.export import dataset_statistics as dataset_statistics
+    from lookout_sdk.datasets.export import export_dataset as export_dataset
+    from lookout_sdk.datasets.importer import ImportResult as ImportResult
+    from lookout_sdk.datasets.importer import UploadFailedError as UploadFailedError
+    from lookout_sdk.datasets.importer import import_folder as import_folder
+    from lookout_sdk.datasets.importer import import_s3 as import_s3
+    from lookout_sdk.datasets.importer import split_layout as split_layout
+    from lookout_sdk.datasets.layout import DatasetLayout as DatasetLayout
+    from lookout_sdk.datasets.layout import FileProblem as FileProblem
+    from lookout_sdk.datasets.layout import LabeledImage as LabeledImage
+    from lookout_sdk.datasets.layout import scan_folder as scan_folder
+    from lookout_sdk.datasets.manifest import ManifestEntry as ManifestEntry
+    from lookout_sdk.datasets.manifest import MaskClass as MaskClass
+    from lookout_sdk.datasets.manifest import dump_manifest as dump_manifest
+    from lookout_sdk.datasets.manifest import read_manifest as read_manifest
+    from lookout_sdk.datasets.manifest import write_manifest as write_manifest
+    from lookout_sdk.datasets.preflight import DatasetCounts as DatasetCounts
+    from lookout_sdk.datasets.preflight import Minimums as Minimums
+    from lookout_sdk.datasets.preflight import PreflightError as PreflightError
+    from lookout_sdk.datasets.preflight import PreflightReport as PreflightReport
+    from lookout_sdk.datasets.preflight import preflight as preflight
+    from lookout_sdk.datasets.s3 import UploadItem as UploadItem
+    from lookout_sdk.datasets.s3 import UploadReport as UploadReport
+    from lookout_sdk.datasets.s3 import scan_s3 as scan_s3
+    from lookout_sdk.datasets.s3 import upload_files as upload_files
+    from lookout_sdk.datasets.validate import LineProblem as LineProblem
+    from lookout_sdk.datasets.validate import ManifestError as ManifestError
+    from lookout_sdk.datasets.validate import ManifestReport as ManifestReport
+    from lookout_sdk.datasets.validate import validate_manifest as validate_manifest
+
+# Public name -> the module that defines it; each loads on first use.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ["ChunkedUpdateError", "ChunkedUpdateResult", "MAX_CHANGES_BYTES", "plan_chunks"],
+        "lookout_sdk.datasets.chunks",
+    ),
+    **dict.fromkeys(
+        ["DatasetStatistics", "ExportResult", "dataset_statistics", "export_dataset"],
+        "lookout_sdk.datasets.export",
+    ),
+    **dict.fromkeys(
+        ["ImportResult", "UploadFailedError", "import_folder", "import_s3", "split_layout"],
+        "lookout_sdk.datasets.importer",
+    ),
+    **dict.fromkeys(
+        ["DatasetLayout", "FileProblem", "LabeledImage", "scan_folder"],
+        "lookout_sdk.datasets.layout",
+    ),
+    **dict.fromkeys(
+        ["ManifestEntry", "MaskClass", "dump_manifest", "read_manifest", "write_manifest"],
+        "lookout_sdk.datasets.manifest",
+    ),
+    **dict.fromkeys(
+        ["DatasetCounts", "Minimums", "PreflightError", "PreflightReport", "preflight"],
+        "lookout_sdk.datasets.preflight",
+    ),
+    **dict.fromkeys(
+        ["UploadItem", "UploadReport", "scan_s3", "upload_files"], "lookout_sdk.datasets.s3"
+    ),
+    **dict.fromkeys(
+        ["LineProblem", "ManifestError", "ManifestReport", "validate_manifest"],
+        "lookout_sdk.datasets.validate",
+    ),
+}
+
+__all__ = [*sorted(_EXPORTS)]  # noqa: PLE0604 - names are strings
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
