@@ -263,3 +263,15 @@ def test_registering_one_session_leaves_others_alone(monkeypatch: pytest.MonkeyP
 
     other = boto3.Session()
     assert service_is_known(other) is not BOTOCORE_WITHOUT_MODEL
+
+
+def test_registration_works_on_a_session_that_already_made_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AWS_DATA_PATH", raising=False)
+    session = boto3.Session(region_name="us-east-1")
+    session.client("s3")  # the loader now caches a service list without lookoutvision
+
+    service = LookoutVision(session=session)
+
+    assert service.client.meta.service_model.service_name == "lookoutvision"

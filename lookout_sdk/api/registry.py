@@ -55,4 +55,17 @@ def register_service(session: boto3.Session | botocore.session.Session | None = 
         return False
     loader = _botocore_session(session).get_component("data_loader")
     loader.search_paths.append(DATA_PATH)
+    _forget_service_listings(loader)
     return True
+
+
+# The loader caches what it found per instance; a session that already made a client
+# has listed its services without ours, so those answers must be looked up again.
+_LISTINGS = frozenset({"list_available_services", "list_api_versions", "determine_latest_version"})
+
+
+def _forget_service_listings(loader: object) -> None:
+    cache = getattr(loader, "_cache", None)
+    if isinstance(cache, dict):
+        for key in [k for k in cache if isinstance(k, tuple) and k and k[0] in _LISTINGS]:
+            del cache[key]
