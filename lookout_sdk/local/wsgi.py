@@ -8,12 +8,13 @@ client's serialisation, signing and parsing all run for real.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from lookout_sdk.runtime.transport import BeforeSendHook, Reply, request_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -22,24 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["WsgiTransport", "call_wsgi"]
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._data
-
-
-def _body_bytes(request: AWSPreparedRequest) -> bytes:
-    body: Any = request.body
-    if body is None:
-        return b""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    data = body.read()  # a file-like streaming body
-    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+def _text(value: object) -> str:
+    """A header value as text: botocore keeps some values as bytes."""
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
 def call_wsgi(
@@ -65,24 +51,18 @@ def call_wsgi(
     return code, dict(response_headers.items()), data
 
 
-class WsgiTransport:
+class WsgiTransport(BeforeSendHook):
     """Answer a boto3 client's requests with a WSGI application, in this process."""
 
     def __init__(self, client: BaseClient, app: WSGIApplication) -> None:
         self.app = app
-        self._events: Any = cast(Any, client.meta.events)
-        self._event = f"before-send.{client.meta.service_model.service_id.hyphenize()}"
-        # register_first: other hooks (such as moto's) must not answer before us
-        self._events.register_first(self._event, self._send)
 
-    def close(self) -> None:
-        """Stop answering the client's requests."""
-        self._events.unregister(self._event, self._send)
+        def answer(request: AWSPreparedRequest) -> Reply:
+            headers = {str(k): _text(v) for k, v in request.headers.items()}
+            status, response_headers, data = call_wsgi(
+                app, str(request.method), str(request.url), headers, request_body(request)
+            )
+            return Reply(status, response_headers, data)
 
-    def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        headers = {str(k): str(v) for k, v in request.headers.items()}
-        status, response_headers, data = call_wsgi(
-            self.app, str(request.method), str(request.url), headers, _body_bytes(request)
-        )
-        wrapped: Any = response_headers
-        return AWSResponse(request.url, status, wrapped, _Body(data))
+        # first: other hooks (such as moto's) must not answer before the backend
+        super().__init__(client, answer, first=True)
