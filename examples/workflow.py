@@ -1,13 +1,13 @@
 """The whole Lookout for Vision workflow with lookout_sdk, start to finish.
 
-    python examples/workflow.py --offline          # no AWS account, no network
-    python examples/workflow.py --region us-east-1 --bucket my-bucket   # a real endpoint
+    python examples/workflow.py                       # the local backend: no AWS account
+    python examples/workflow.py --endpoint-url http://127.0.0.1:8080   # `lookout serve`
+    python examples/workflow.py --aws --bucket my-bucket                # the real service
 
-It creates a project and a training dataset, adds labelled entries, trains a model,
-hosts it, asks it about a normal and a defective image, then cleans everything up.
-``--offline`` answers the requests with ``simulated_service.py`` in this folder, through
-the real boto3 client; otherwise the requests go to the endpoint your AWS
-configuration (or ``--endpoint-url``) names, and the images must already be in S3.
+It writes a seeded set of synthetic inspection images (textured parts, some with
+scratches, holes or stains), imports them as a training and a test dataset, trains and
+evaluates a model, hosts it, asks it about a few new images, prints the metrics and the
+answers with timings, and then removes everything it made.
 """
 
 from __future__ import annotations
@@ -15,124 +15,101 @@ from __future__ import annotations
 import argparse
 import logging
 import random
-import struct
-import sys
-import zlib
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import boto3
-
 import lookout_sdk as lv
-from lookout_sdk.testing import InProcessTransport
+from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from simulated_service import SimulatedService
-
-SIDE = 64
+PROJECT = "example-parts"
 
 
-def gray_png(pixels: list[int], side: int = SIDE) -> bytes:
-    """Encode ``side`` by ``side`` grey pixels as a PNG, with the standard library only."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(b"\x00" + bytes(pixels[r * side : (r + 1) * side]) for r in range(side))
-    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """Print how long a step took."""
+    started = time.perf_counter()
+    yield
+    print(f"  {name:<34} {time.perf_counter() - started:6.1f} s")
 
 
-def synthetic_part(rng: random.Random, *, defect: bool) -> bytes:
-    """A brushed-metal-like grey texture; a defect is a dark scratch across it."""
-    pixels = [128 + rng.randint(-12, 12) for _ in range(SIDE * SIDE)]
-    if defect:
-        row = rng.randrange(8, SIDE - 8)
-        for col in range(10, SIDE - 10):
-            pixels[row * SIDE + col] = 20
-    return gray_png(pixels)
-
-
-def manifest_line(bucket: str, key: str, *, anomaly: bool) -> dict[str, object]:
-    """One classification entry of a Lookout for Vision manifest."""
-    return {
-        "source-ref": f"s3://{bucket}/{key}",
-        "anomaly-label": 1 if anomaly else 0,
-        "anomaly-label-metadata": {
-            "class-name": "anomaly" if anomaly else "normal",
-            "type": "groundtruth/image-classification",
-            "human-annotated": "yes",
-            "creation-date": "2026-11-23T00:00:00",
-            "job-name": "labeling-job/example",
-        },
-    }
-
-
-def run(service: lv.LookoutVision, bucket: str) -> None:
-    """Run the workflow against ``service``."""
-    project = service.create_project("example-parts")
-    print(f"created {project}")
+def run(service: lv.LookoutVision, bucket: str, workdir: Path) -> None:
+    """Run the workflow against ``service``, keeping sample files in ``workdir``."""
+    print(f"endpoint: {service.client.meta.endpoint_url}")
+    with step("write 74 synthetic images"):
+        folder = write_dataset_folder(workdir / "parts", normal=40, anomaly=34, seed=7)
+    project = service.create_project(PROJECT)
     try:
-        train = project.create_dataset("train").result(timeout=300)
-        print(f"dataset {train.dataset_type}: {train.status}")
-        entries = [manifest_line(bucket, f"parts/normal-{i}.png", anomaly=False) for i in range(20)]
-        entries += [
-            manifest_line(bucket, f"parts/anomaly-{i}.png", anomaly=True) for i in range(10)
+        with step("check, upload and import datasets"):
+            imported = project.import_folder(
+                folder, f"s3://{bucket}/{PROJECT}/", split=0.3, seed=1, progress=False
+            )
+        for kind, description in imported.datasets.items():
+            stats = description.image_stats
+            print(f"    {kind.value:<5} {stats.normal} normal, {stats.anomaly} anomalous")
+        with step("train and evaluate"):
+            record = project.create_model(output=f"s3://{bucket}/{PROJECT}/output/").result(
+                timeout=1800
+            )
+        metrics = record.performance
+        if metrics is not None:
+            print(
+                f"    model {record.version}: F1 {metrics.f1_score:.3f}, "
+                f"precision {metrics.precision:.3f}, recall {metrics.recall:.3f}"
+            )
+        model = project.model(record.version)
+        with step("start hosting"):
+            model.start(min_inference_units=1).result(timeout=1800)
+        rng = random.Random(2026)
+        samples = [
+            ("normal", []),
+            ("scratch", ["scratch"]),
+            ("hole", ["hole"]),
+            ("stain", ["stain"]),
         ]
-        updated = project.dataset("train").update_entries(entries).result(timeout=300)
-        print(f"entries: {updated.image_stats}")
-        print(f"first entry: {project.dataset('train').list_entries(max_items=1).first()}")
-
-        training = project.create_model(output=f"s3://{bucket}/lookout-output/")
-        print(f"training model version {training.record.version if training.record else '?'}")
-        model_record = training.result(timeout=3600)
-        print(f"model {model_record.version}: {model_record.status}")
-
-        model = project.model(model_record.version)
-        model.start(min_inference_units=1).result(timeout=1800)
-        rng = random.Random(7)
-        for label, defect in (("normal part", False), ("scratched part", True)):
-            result = model.detect(synthetic_part(rng, defect=defect))
-            print(f"{label}: anomalous={result.is_anomalous} confidence={result.confidence:.2f}")
-        model.stop().result(timeout=1800)
-        model.delete().result(timeout=1800)
+        with step("detect 4 new images"):
+            for name, defects in samples:
+                result = model.detect(make_image(rng, defects=defects).data)
+                verdict = "anomalous" if result.is_anomalous else "normal"
+                print(f"    {name:<8} -> {verdict:<9} confidence {result.confidence:.2f}")
+        with step("stop hosting"):
+            model.stop().result(timeout=1800)
+        with step("delete the model"):
+            model.delete().result(timeout=1800)
     finally:
         for kind in ("train", "test"):
-            project.dataset(kind).delete()
+            project.dataset(kind).delete().result(timeout=600)
         project.delete()
         print("cleaned up")
 
 
 def main() -> None:
-    """Parse options and run the workflow."""
+    """Parse options, connect, and run the workflow."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--offline", action="store_true", help="answer requests in-process")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--endpoint-url", help="a Lookout for Vision endpoint (lookout serve)")
+    where.add_argument("--aws", action="store_true", help="use AWS with your configuration")
     parser.add_argument("--region", default="us-east-1")
-    parser.add_argument("--endpoint-url")
-    parser.add_argument("--bucket", default="example-bucket")
+    parser.add_argument("--bucket", default="lookout-example", help="S3 bucket for the images")
     parser.add_argument("-v", "--verbose", action="store_true")
     options = parser.parse_args()
     logging.basicConfig(level=logging.INFO if options.verbose else logging.WARNING)
-    if options.offline:
-        # Offline there is no real clock to wait on: poll without pausing.
-        # The simulated service checks no signatures; any credentials will do.
-        polling = lv.PollingPolicy(initial_delay=0.0)
-        session = boto3.Session(
-            aws_access_key_id="offline", aws_secret_access_key="offline", region_name=options.region
-        )
-        with lv.LookoutVision(session=session, polling=polling) as service:
-            InProcessTransport(service.client, SimulatedService())
-            run(service, options.bucket)
-    else:
-        with lv.LookoutVision(
-            region_name=options.region, endpoint_url=options.endpoint_url
-        ) as service:
-            run(service, options.bucket)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="lookout-example-") as scratch:
+        workdir = Path(scratch)
+        if options.aws or options.endpoint_url:
+            service = lv.LookoutVision(
+                region_name=options.region, endpoint_url=options.endpoint_url
+            )
+        else:
+            service = lv.LookoutVision.local(workdir / "local-backend", region_name=options.region)
+        with service:
+            if not options.aws:
+                service.s3_client().create_bucket(Bucket=options.bucket)
+            run(service, options.bucket, workdir)
+    print(f"done in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lookout_sdk._version import __version__
@@ -62,6 +63,9 @@ class LookoutVision:
         self.polling = polling or PollingPolicy()
         self._session = session
         self._s3 = s3
+        self._closers: list[Callable[[], None]] = []
+        #: The local backend answering this service, when made by :meth:`local`.
+        self.backend: Any = None
         if client is not None:
             others = {"session": session, "region_name": region_name, "profile_name": profile_name}
             given = [name for name, value in others.items() if value is not None]
@@ -88,11 +92,36 @@ class LookoutVision:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @classmethod
+    def local(
+        cls,
+        data: str | Path | None = None,
+        *,
+        region_name: str = "us-east-1",
+        retry: RetryPolicy | None = None,
+        polling: PollingPolicy | None = None,
+    ) -> LookoutVision:
+        """Connect to a local backend on the data folder ``data``, in this process.
+
+        Nothing listens on a socket: requests leave real boto3 clients and the backend
+        answers them directly. The default folder is ``~/.lookout_sdk/local``. Needs the
+        ``local`` extra; :meth:`close` stops the backend.
+        """
+        from lookout_sdk.local.inprocess import connect_local
+
+        return connect_local(data, region_name=region_name, retry=retry, polling=polling)
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when this service is closed."""
+        self._closers.append(callback)
+
     def close(self) -> None:
-        """Close the client's HTTP connections (and the S3 client's, if one was made)."""
+        """Close the clients' HTTP connections and anything tied to this service."""
         self.client.close()
         if self._s3 is not None:
             self._s3.close()
+        while self._closers:
+            self._closers.pop()()
 
     def s3_client(self) -> BaseClient:
         """The S3 client for dataset files: the one given, or one made on first use.

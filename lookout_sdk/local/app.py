@@ -1,0 +1,97 @@
+"""The local backend as one WSGI application, and how to open it on a data folder.
+
+``<data>/`` holds ``lookout.sqlite3`` (metadata), ``objects/`` (a folder per S3
+bucket, unless another S3-compatible endpoint is configured) and ``models/`` (trained
+detectors). Requests whose path starts with ``/2020-11-20/`` are Lookout for Vision
+operations; every other path is the S3 subset.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from lookout_sdk.local.hosting import Hosting
+from lookout_sdk.local.objects import FolderObjectStore, ObjectStore
+from lookout_sdk.local.s3_api import handle_s3
+from lookout_sdk.local.service.context import Context, Quotas
+from lookout_sdk.local.service.router import Router
+from lookout_sdk.local.store import Store
+from lookout_sdk.local.worker import Worker
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["API_PREFIX", "LocalBackend"]
+
+_log = logging.getLogger("lookout_sdk.local")
+API_PREFIX = "/2020-11-20/"
+
+
+class LocalBackend:
+    """The Lookout for Vision API and an S3 subset, answered from a data folder.
+
+    Args:
+        data: the data folder (made if missing).
+        objects: an object store to use instead of folders under ``data/objects``, such
+            as :class:`~lookout_sdk.local.objects.S3ObjectStore` for AWS S3 or MinIO.
+        start_worker: run background jobs on threads (tests may run them by hand).
+        quotas: the limits answered with ServiceQuotaExceededException.
+    """
+
+    def __init__(
+        self,
+        data: str | Path,
+        *,
+        objects: ObjectStore | None = None,
+        start_worker: bool = True,
+        region: str = "us-east-1",
+        quotas: Quotas | None = None,
+    ) -> None:
+        self.data = Path(data)
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data / "lookout.sqlite3")
+        self.objects = objects or FolderObjectStore(self.data / "objects")
+        self.hosting = Hosting(self.data / "models")
+        self.context = Context(
+            store=self.store,
+            objects=self.objects,
+            wake_worker=lambda: None,
+            hosted=self.hosting,
+            region=region,
+            quotas=quotas or Quotas(),
+        )
+        self.worker = Worker(self.context)
+        self.context.wake_worker = self.worker.wake
+        self.router = Router(self.context)
+        if start_worker:
+            self.worker.start()
+        else:
+            self.worker.recover()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        raw_uri = str(environ.get("REQUEST_URI") or environ.get("RAW_URI") or request.full_path)
+        raw_path = raw_uri.split("?", 1)[0]
+        if raw_path.startswith(API_PREFIX):
+            answer = self.router.handle(
+                request.method,
+                raw_path,
+                request.query_string.decode("latin-1"),
+                request.headers,
+                request.get_data(),
+            )
+            response = Response(answer.body, status=answer.status, headers=dict(answer.headers))
+        else:
+            response = handle_s3(request, self.objects)
+        result: Any = response(environ, start_response)
+        return result  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Stop the worker and the hosted models."""
+        self.worker.stop()
+        self.hosting.close()

@@ -1,0 +1,66 @@
+"""Connecting an SDK client to a local backend in this process, with no sockets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lookout_sdk.local.app import LocalBackend
+from lookout_sdk.local.wsgi import WsgiTransport
+from lookout_sdk.runtime.polling import PollingPolicy
+
+if TYPE_CHECKING:
+    from lookout_sdk.resources.service import LookoutVision
+    from lookout_sdk.runtime.retry import RetryPolicy
+
+__all__ = ["DEFAULT_DATA", "LOCAL_ENDPOINT", "LOCAL_POLLING", "connect_local"]
+
+#: Where ``LookoutVision.local()`` keeps its data when no folder is named.
+DEFAULT_DATA = Path.home() / ".lookout_sdk" / "local"
+#: The endpoint the in-process clients name; nothing is ever sent to it.
+LOCAL_ENDPOINT = "http://lookout.localhost"
+#: Local operations finish in moments, so pollers look often.
+LOCAL_POLLING = PollingPolicy(initial_delay=0.1, max_delay=1.0, multiplier=1.5)
+
+
+def connect_local(
+    data: str | Path | None = None,
+    *,
+    region_name: str = "us-east-1",
+    retry: RetryPolicy | None = None,
+    polling: PollingPolicy | None = None,
+    backend: LocalBackend | None = None,
+) -> LookoutVision:
+    """A :class:`LookoutVision` whose requests a local backend answers in-process.
+
+    Both its Lookout for Vision client and its S3 client are real boto3 clients; their
+    requests reach the backend's WSGI application through ``before-send``. Closing the
+    service stops the backend it opened.
+    """
+    import boto3
+    from botocore.config import Config
+
+    from lookout_sdk.resources.service import LookoutVision
+
+    opened = backend is None
+    backend = backend or LocalBackend(data or DEFAULT_DATA, region=region_name)
+    session = boto3.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name=region_name
+    )
+    make_client: Any = session.client
+    s3 = make_client(
+        "s3", endpoint_url=LOCAL_ENDPOINT, config=Config(s3={"addressing_style": "path"})
+    )
+    service = LookoutVision(
+        session=session,
+        endpoint_url=LOCAL_ENDPOINT,
+        retry=retry,
+        polling=polling or LOCAL_POLLING,
+        s3=s3,
+    )
+    WsgiTransport(service.client, backend)
+    WsgiTransport(s3, backend)
+    service.backend = backend
+    if opened:
+        service.on_close(backend.close)
+    return service

@@ -1,0 +1,586 @@
+"""The S3 REST API subset the local backend serves, path-style, over any object store.
+
+:func:`handle_s3` answers one werkzeug request addressed as ``/bucket`` or
+``/bucket/key``: enough of S3 for boto3's client (``Config(s3={"addressing_style":
+"path"})``), its managed transfers (multipart uploads) and ``lookout_sdk.datasets.s3``.
+
+Served: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation,
+ListObjects (v1 and v2, with delimiters), DeleteObjects, PutObject, GetObject (with a
+``Range``), HeadObject, DeleteObject, and CreateMultipartUpload, UploadPart,
+CompleteMultipartUpload, AbortMultipartUpload. Anything else is answered with S3's
+``NotImplemented`` error, never guessed at.
+
+Request signatures are not checked: this is a loopback server for one machine. Bodies
+are: ``Content-MD5``, ``x-amz-content-sha256`` and the CRC32, SHA-1 and SHA-256
+``x-amz-checksum-*`` values (in headers or in an ``aws-chunked`` body's trailer) must
+match the bytes received, or the request is refused with ``BadDigest``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import re
+import uuid
+import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Callable, Mapping
+from typing import IO, TYPE_CHECKING
+from urllib.parse import quote
+
+from werkzeug.datastructures import Headers
+from werkzeug.http import http_date
+from werkzeug.wrappers import Request, Response
+
+from lookout_sdk.local.objects import (
+    MAX_PARTS,
+    BadDigest,
+    ByteRange,
+    EntityTooLarge,
+    InvalidArgument,
+    ObjectInfo,
+    ObjectStoreError,
+    resolve_range,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from lookout_sdk.local.objects import ObjectStore
+
+__all__ = ["MAX_PUT_SIZE", "MAX_XML_SIZE", "NAMESPACE", "handle_s3"]
+
+_log = logging.getLogger("lookout_sdk.local")
+
+#: The largest body accepted by one PutObject or UploadPart, in bytes.
+MAX_PUT_SIZE = 512 * 1024 * 1024
+#: The largest XML body accepted (CreateBucket, DeleteObjects, CompleteMultipartUpload).
+MAX_XML_SIZE = 1024 * 1024
+#: The namespace of S3's XML documents.
+NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+_MAX_LISTED = 1000
+_MAX_DELETED = 1000
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_TOKEN_MARK = "1:"
+_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+_KNOWN_ARGS = frozenset(
+    {
+        "x-id",
+        "list-type",
+        "prefix",
+        "delimiter",
+        "max-keys",
+        "continuation-token",
+        "start-after",
+        "fetch-owner",
+        "encoding-type",
+        "marker",
+        "location",
+        "delete",
+        "uploads",
+        "uploadId",
+        "partNumber",
+        *_OVERRIDES,
+    }
+)
+_CHECKSUMS: dict[str, Callable[[bytes], bytes]] = {
+    "crc32": lambda data: zlib.crc32(data).to_bytes(4, "big"),
+    "sha1": lambda data: hashlib.sha1(data, usedforsecurity=False).digest(),
+    "sha256": lambda data: hashlib.sha256(data).digest(),
+}
+
+
+def _error(code: str, message: str, status: int = 400) -> ObjectStoreError:
+    return ObjectStoreError(message, code=code, http_status=status)
+
+
+# ----------------------------------------------------------------------------- entry
+
+
+def handle_s3(request: Request, store: ObjectStore) -> Response:
+    """Answer one path-style S3 request from ``store``, with S3's XML errors on failure."""
+    request_id = uuid.uuid4().hex[:16].upper()
+    bucket, _, key = request.path.lstrip("/").partition("/")
+    try:
+        response = _dispatch(request, store, bucket, key)
+    except ObjectStoreError as error:
+        response = _error_response(error, request_id, bucket, key)
+    except Exception:
+        _log.exception("S3 request %s %s failed", request.method, request.path)
+        failure = _error("InternalError", "We encountered an internal error.", 500)
+        response = _error_response(failure, request_id, bucket, key)
+    response.headers["x-amz-request-id"] = request_id
+    response.headers["x-amz-id-2"] = base64.b64encode(request_id.encode()).decode()
+    return response
+
+
+def _error_response(error: ObjectStoreError, request_id: str, bucket: str, key: str) -> Response:
+    root = ET.Element("Error")
+    _sub(root, "Code", error.code)
+    _sub(root, "Message", error.message)
+    if error.key or key:
+        _sub(root, "Key", error.key or key)
+    if error.bucket or bucket:
+        _sub(root, "BucketName", error.bucket or bucket)
+    _sub(root, "RequestId", request_id)
+    return _xml(root, error.http_status)
+
+
+def _dispatch(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
+    method, args = request.method, request.args
+    unknown = sorted(set(args) - _KNOWN_ARGS)
+    if unknown:
+        raise _error("NotImplemented", f"This server does not support ?{unknown[0]}.", 501)
+    if not bucket:
+        if method in ("GET", "HEAD"):
+            return _list_buckets(store)
+        raise _error("MethodNotAllowed", "The specified method is not allowed.", 405)
+    if not key:
+        return _bucket_request(request, store, bucket)
+    if "x-amz-copy-source" in request.headers:
+        raise _error("NotImplemented", "This server does not support copying objects.", 501)
+    if method == "PUT":
+        if "uploadId" in args or "partNumber" in args:
+            return _upload_part(request, store, bucket, key)
+        return _put_object(request, store, bucket, key)
+    if method in ("GET", "HEAD") and "uploadId" in args:
+        raise _error("NotImplemented", "This server does not support ListParts.", 501)
+    if method == "GET":
+        return _get_object(request, store, bucket, key)
+    if method == "HEAD":
+        return _object_response(store.head(bucket, key), Response(b""), None)
+    if method == "DELETE":
+        if "uploadId" in args:
+            store.abort_multipart(bucket, key, args["uploadId"])
+        else:
+            store.delete(bucket, key)
+        return Response(status=204)
+    if method == "POST" and "uploads" in args:
+        return _create_multipart(request, store, bucket, key)
+    if method == "POST" and "uploadId" in args:
+        return _complete_multipart(request, store, bucket, key)
+    raise _error("MethodNotAllowed", "The specified method is not allowed.", 405)
+
+
+def _bucket_request(request: Request, store: ObjectStore, bucket: str) -> Response:
+    method, args = request.method, request.args
+    if method == "PUT":
+        _read_body(request, MAX_XML_SIZE)  # a CreateBucketConfiguration: nothing to keep
+        store.create_bucket(bucket)
+        return Response(b"", headers={"Location": f"/{bucket}"})
+    if method == "HEAD":
+        if not store.bucket_exists(bucket):
+            raise _error("NoSuchBucket", "The specified bucket does not exist", 404)
+        return Response(b"", headers={"x-amz-bucket-region": "us-east-1"})
+    if method == "DELETE":
+        store.delete_bucket(bucket)
+        return Response(status=204)
+    if method == "GET" and "location" in args:
+        if not store.bucket_exists(bucket):
+            raise _error("NoSuchBucket", "The specified bucket does not exist", 404)
+        return _xml(ET.Element("LocationConstraint", xmlns=NAMESPACE))
+    if method == "GET" and "uploads" in args:
+        raise _error("NotImplemented", "This server does not support ListMultipartUploads.", 501)
+    if method == "GET":
+        return _list_objects(request, store, bucket)
+    if method == "POST" and "delete" in args:
+        return _delete_objects(request, store, bucket)
+    raise _error("MethodNotAllowed", "The specified method is not allowed.", 405)
+
+
+# ----------------------------------------------------------------------------- bodies
+
+
+def _read_body(request: Request, limit: int) -> bytes:
+    """The request's bytes, decoded from ``aws-chunked`` and checked against its digests.
+
+    Raises:
+        EntityTooLarge: the body is over ``limit`` bytes (found before it is read whole).
+        BadDigest: a digest sent with the body does not match it.
+    """
+    headers = request.headers
+    content_sha256 = headers.get("x-amz-content-sha256", "")
+    chunked = "aws-chunked" in headers.get("Content-Encoding", "") or content_sha256.startswith(
+        "STREAMING-"
+    )
+    decoded_length = headers.get("x-amz-decoded-content-length", type=int)
+    too_large = EntityTooLarge("Your proposed upload exceeds the maximum allowed size")
+    raw_limit = limit + limit // 50 + 65536 if chunked else limit  # room for chunk framing
+    if (decoded_length or 0) > limit or (request.content_length or 0) > raw_limit:
+        raise too_large
+    raw = _read_limited(request.stream, raw_limit)
+    if raw is None:
+        raise too_large
+    trailers: dict[str, str] = {}
+    data = raw
+    if chunked:
+        data, trailers = _decode_aws_chunked(raw)
+        if decoded_length is not None and decoded_length != len(data):
+            raise _error("IncompleteBody", "The body is shorter than its declared length.")
+        if len(data) > limit:
+            raise too_large
+    _check_digests(headers, trailers, data, content_sha256)
+    return data
+
+
+def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of ``stream``; ``None`` if it holds more."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(1024 * 1024, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+
+
+def _decode_aws_chunked(raw: bytes) -> tuple[bytes, dict[str, str]]:
+    """The payload and trailing headers of an ``aws-chunked`` body."""
+    broken = _error("IncompleteBody", "The aws-chunked body is malformed.")
+    parts: list[bytes] = []
+    position = 0
+    while True:
+        end = raw.find(b"\r\n", position)
+        if end < 0:
+            raise broken
+        try:
+            size = int(raw[position:end].split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise broken from None
+        position = end + 2
+        if size == 0:
+            break
+        chunk = raw[position : position + size]
+        if len(chunk) != size or raw[position + size : position + size + 2] != b"\r\n":
+            raise broken
+        parts.append(chunk)
+        position += size + 2
+    trailers: dict[str, str] = {}
+    for line in raw[position:].split(b"\r\n"):
+        name, colon, value = line.partition(b":")
+        if colon:
+            trailers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+    return b"".join(parts), trailers
+
+
+def _check_digests(
+    headers: Headers, trailers: Mapping[str, str], data: bytes, content_sha256: str
+) -> None:
+    md5 = headers.get("Content-MD5")
+    if md5 is not None:
+        try:
+            sent = base64.b64decode(md5, validate=True)
+        except (binascii.Error, ValueError):
+            sent = b""
+        if len(sent) != 16:
+            raise _error("InvalidDigest", "The Content-MD5 you specified was invalid.")
+        if sent != hashlib.md5(data, usedforsecurity=False).digest():
+            raise BadDigest("The Content-MD5 you specified did not match what we received.")
+    if re.fullmatch(r"[0-9a-fA-F]{64}", content_sha256) and (
+        hashlib.sha256(data).hexdigest() != content_sha256.lower()
+    ):
+        raise _error(
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )
+    for algorithm, compute in _CHECKSUMS.items():
+        name = f"x-amz-checksum-{algorithm}"
+        value = trailers.get(name) or headers.get(name)
+        if value and base64.b64encode(compute(data)).decode("ascii") != value.strip():
+            raise BadDigest(
+                f"The {algorithm.upper()} you specified did not match the calculated checksum."
+            )
+
+
+def _parse_xml(request: Request) -> ET.Element:
+    """The request's XML body (at most :data:`MAX_XML_SIZE`).
+
+    ElementTree, not defusedxml (not available here): this server answers its own
+    machine, the body size is capped, and expat refuses external entities.
+    """
+    body = _read_body(request, MAX_XML_SIZE)
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        raise _error(
+            "MalformedXML", "The XML you provided was not well-formed or did not validate."
+        ) from None
+    for element in root.iter():
+        element.tag = element.tag.rsplit("}", 1)[-1]  # drop the namespace
+    return root
+
+
+def _metadata(request: Request) -> dict[str, str]:
+    return {
+        name[len("x-amz-meta-") :].lower(): value
+        for name, value in request.headers.items()
+        if name.lower().startswith("x-amz-meta-")
+    }
+
+
+# ----------------------------------------------------------------------------- XML
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _xml(root: ET.Element, status: int = 200) -> Response:
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return Response(body, status=status, content_type="application/xml")
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+# ----------------------------------------------------------------------------- objects
+
+
+def _object_response(info: ObjectInfo, response: Response, content_range: str | None) -> Response:
+    headers = response.headers
+    headers["Content-Type"] = info.content_type
+    headers["ETag"] = f'"{info.etag}"'
+    headers["Last-Modified"] = http_date(info.last_modified)
+    headers["Accept-Ranges"] = "bytes"
+    if content_range is None:
+        headers["Content-Length"] = str(info.size)
+    for name, value in info.metadata.items():
+        headers[f"x-amz-meta-{name}"] = value
+    return response
+
+
+def _parse_range(header: str | None) -> ByteRange | None:
+    """The byte range of a ``Range`` header; ``None`` (the whole object) if it has none."""
+    match = _RANGE.fullmatch((header or "").strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None  # absent, several ranges, or not bytes: S3 sends the whole object
+    first = int(match.group(1)) if match.group(1) else None
+    last = int(match.group(2)) if match.group(2) else None
+    if first is not None and last is not None and last < first:
+        return None
+    return first, last
+
+
+def _get_object(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
+    byte_range = _parse_range(request.headers.get("Range"))
+    chunks, info = store.stream(bucket, key, byte_range=byte_range)
+    content_range = None
+    status = 200
+    length = info.size
+    if byte_range is not None:
+        start, stop = resolve_range(byte_range, info.size)
+        content_range = f"bytes {start}-{stop - 1}/{info.size}"
+        status, length = 206, stop - start
+    response = _object_response(info, Response(chunks, status=status), content_range)
+    response.headers["Content-Length"] = str(length)
+    if content_range is not None:
+        response.headers["Content-Range"] = content_range
+    for name, header in _OVERRIDES.items():
+        if name in request.args:
+            response.headers[header] = request.args[name]
+    return response
+
+
+def _put_object(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
+    if not store.bucket_exists(bucket):  # refuse before reading a body for nothing
+        raise _error("NoSuchBucket", "The specified bucket does not exist", 404)
+    data = _read_body(request, MAX_PUT_SIZE)
+    info = store.put(
+        bucket,
+        key,
+        data,
+        metadata=_metadata(request),
+        content_type=request.headers.get("Content-Type") or None,
+    )
+    return Response(b"", headers={"ETag": f'"{info.etag}"'})
+
+
+def _list_buckets(store: ObjectStore) -> Response:
+    root = ET.Element("ListAllMyBucketsResult", xmlns=NAMESPACE)
+    owner = _sub(root, "Owner")
+    _sub(owner, "ID", "local")
+    _sub(owner, "DisplayName", "local")
+    buckets = _sub(root, "Buckets")
+    for name, created in store.list_buckets():
+        element = _sub(buckets, "Bucket")
+        _sub(element, "Name", name)
+        _sub(element, "CreationDate", _timestamp(created))
+    return _xml(root)
+
+
+def _int_arg(args: Mapping[str, str], name: str, default: int) -> int:
+    text = args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit():
+        raise InvalidArgument(f"Provided {name} not an integer or within integer range")
+    return int(text)
+
+
+def _encode_token(last: str) -> str:
+    return base64.urlsafe_b64encode((_TOKEN_MARK + last).encode("utf-8")).decode("ascii")
+
+
+def _decode_token(token: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (binascii.Error, ValueError):
+        text = ""
+    if not text.startswith(_TOKEN_MARK):
+        raise InvalidArgument("The continuation token provided is incorrect")
+    return text[len(_TOKEN_MARK) :]
+
+
+def _list_objects(request: Request, store: ObjectStore, bucket: str) -> Response:
+    """ListObjects (v1) or, with ``list-type=2``, ListObjectsV2."""
+    args = request.args
+    v2 = args.get("list-type") == "2"
+    encoding = args.get("encoding-type")
+    if encoding not in (None, "url"):
+        raise InvalidArgument("Invalid Encoding Method specified in Request")
+
+    def encoded(text: str) -> str:
+        return quote(text, safe="/") if encoding == "url" else text
+
+    prefix = args.get("prefix", "")
+    delimiter = args.get("delimiter") or None
+    max_keys = _int_arg(args, "max-keys", _MAX_LISTED)
+    token = args.get("continuation-token") if v2 else None
+    after = _decode_token(token) if token is not None else None
+    if after is None:
+        after = (args.get("start-after") if v2 else args.get("marker")) or None
+    page = store.list_page(
+        bucket,
+        prefix,
+        delimiter=delimiter,
+        start_after=after,
+        max_keys=min(max_keys, _MAX_LISTED),
+    )
+    truncated = page.truncated and page.last is not None
+    root = ET.Element("ListBucketResult", xmlns=NAMESPACE)
+    _sub(root, "Name", bucket)
+    _sub(root, "Prefix", encoded(prefix) if v2 else prefix)
+    if v2:
+        if token is not None:
+            _sub(root, "ContinuationToken", token)
+        if args.get("start-after"):
+            _sub(root, "StartAfter", encoded(args["start-after"]))
+        _sub(root, "KeyCount", str(len(page.objects) + len(page.common_prefixes)))
+    else:
+        _sub(root, "Marker", encoded(args.get("marker", "")))
+    _sub(root, "MaxKeys", str(max_keys))
+    if delimiter:
+        _sub(root, "Delimiter", encoded(delimiter))
+    if encoding:
+        _sub(root, "EncodingType", encoding)
+    _sub(root, "IsTruncated", "true" if truncated else "false")
+    if truncated and page.last is not None:
+        if v2:
+            _sub(root, "NextContinuationToken", _encode_token(page.last))
+        else:
+            _sub(root, "NextMarker", encoded(page.last))
+    for info in page.objects:
+        contents = _sub(root, "Contents")
+        _sub(contents, "Key", encoded(info.key))
+        _sub(contents, "LastModified", _timestamp(info.last_modified))
+        _sub(contents, "ETag", f'"{info.etag}"')
+        _sub(contents, "Size", str(info.size))
+        _sub(contents, "StorageClass", "STANDARD")
+    for common in page.common_prefixes:
+        _sub(_sub(root, "CommonPrefixes"), "Prefix", encoded(common))
+    return _xml(root)
+
+
+def _delete_objects(request: Request, store: ObjectStore, bucket: str) -> Response:
+    document = _parse_xml(request)
+    keys = [element.findtext("Key") or "" for element in document.findall("Object")]
+    if document.tag != "Delete" or not keys or len(keys) > _MAX_DELETED:
+        raise _error(
+            "MalformedXML", "The XML you provided was not well-formed or did not validate."
+        )
+    quiet = (document.findtext("Quiet") or "").strip().lower() == "true"
+    if not store.bucket_exists(bucket):
+        raise _error("NoSuchBucket", "The specified bucket does not exist", 404)
+    root = ET.Element("DeleteResult", xmlns=NAMESPACE)
+    for key in keys:
+        try:
+            store.delete(bucket, key)
+        except ObjectStoreError as error:
+            failed = _sub(root, "Error")
+            _sub(failed, "Key", key)
+            _sub(failed, "Code", error.code)
+            _sub(failed, "Message", error.message)
+            continue
+        if not quiet:
+            _sub(_sub(root, "Deleted"), "Key", key)
+    return _xml(root)
+
+
+# ----------------------------------------------------------------------------- multipart
+
+
+def _create_multipart(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
+    upload_id = store.create_multipart(
+        bucket,
+        key,
+        metadata=_metadata(request),
+        content_type=request.headers.get("Content-Type") or None,
+    )
+    root = ET.Element("InitiateMultipartUploadResult", xmlns=NAMESPACE)
+    _sub(root, "Bucket", bucket)
+    _sub(root, "Key", key)
+    _sub(root, "UploadId", upload_id)
+    return _xml(root)
+
+
+def _upload_part(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
+    args = request.args
+    if "uploadId" not in args or "partNumber" not in args:
+        raise InvalidArgument("UploadPart needs both partNumber and uploadId")
+    number = _int_arg(args, "partNumber", 0)
+    if not 1 <= number <= MAX_PARTS:
+        raise InvalidArgument(f"Part number must be an integer between 1 and {MAX_PARTS}")
+    data = _read_body(request, MAX_PUT_SIZE)
+    etag = store.upload_part(bucket, key, args["uploadId"], number, data)
+    return Response(b"", headers={"ETag": f'"{etag}"'})
+
+
+def _complete_multipart(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
+    document = _parse_xml(request)
+    malformed = _error(
+        "MalformedXML", "The XML you provided was not well-formed or did not validate."
+    )
+    if document.tag != "CompleteMultipartUpload":
+        raise malformed
+    parts: list[tuple[int, str]] = []
+    for element in document.findall("Part"):
+        number, etag = element.findtext("PartNumber") or "", element.findtext("ETag") or ""
+        if not number.isdigit() or not etag.strip():
+            raise malformed
+        parts.append((int(number), etag.strip().strip('"')))
+    if not parts:
+        raise malformed
+    info = store.complete_multipart(bucket, key, request.args["uploadId"], parts)
+    root = ET.Element("CompleteMultipartUploadResult", xmlns=NAMESPACE)
+    _sub(root, "Location", f"{request.host_url}{bucket}/{quote(key, safe='/')}")
+    _sub(root, "Bucket", bucket)
+    _sub(root, "Key", key)
+    _sub(root, "ETag", f'"{info.etag}"')
+    return _xml(root)

@@ -1,0 +1,45 @@
+"""What every operation of the local backend works with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from lookout_sdk.local.objects import ObjectStore
+    from lookout_sdk.local.store import Store
+
+__all__ = ["Context", "Quotas"]
+
+
+@attrs.frozen
+class Quotas:
+    """Limits the backend enforces with ServiceQuotaExceededException."""
+
+    projects: int = 100
+    models_per_project: int = 50
+    tags_per_resource: int = 50
+    inference_units: int = 10
+
+
+@attrs.define
+class Context:
+    """The store, the object store, the job queue's doorbell, and identity settings."""
+
+    store: Store
+    objects: ObjectStore
+    wake_worker: Callable[[], None]
+    hosted: Any  # lookout_sdk.local.hosting.Hosting, set by the backend
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    quotas: Quotas = Quotas()
+
+    def project_arn(self, project: str) -> str:
+        """The ARN of a project, in the service's form."""
+        return f"arn:aws:lookoutvision:{self.region}:{self.account}:project/{project}"
+
+    def model_arn(self, project: str, version: int | str) -> str:
+        """The ARN of a model version, in the service's form."""
+        return f"arn:aws:lookoutvision:{self.region}:{self.account}:model/{project}/{version}"

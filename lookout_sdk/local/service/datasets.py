@@ -1,0 +1,200 @@
+"""Dataset operations of the local backend, and applying manifest lines to the store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from lookout_sdk.datasets.manifest import ManifestEntry
+from lookout_sdk.datasets.validate import validate_manifest
+from lookout_sdk.local.service.context import Context
+from lookout_sdk.local.service.errors import conflict, not_found
+from lookout_sdk.local.service.jobs import enqueue
+from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
+from lookout_sdk.local.service.projects import require_project
+from lookout_sdk.local.store import now
+
+__all__ = [
+    "apply_entries",
+    "check_lines",
+    "create_dataset",
+    "delete_dataset",
+    "describe_dataset",
+    "list_dataset_entries",
+    "require_dataset",
+    "update_dataset_entries",
+]
+
+_BUSY = ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS")
+_MESSAGE_PROBLEMS = 5
+
+
+def require_dataset(db: sqlite3.Connection, project: str, kind: str) -> sqlite3.Row:
+    """The dataset's row, or ResourceNotFoundException."""
+    require_project(db, project)
+    row = db.execute(
+        "SELECT * FROM datasets WHERE project = ? AND type = ?", (project, kind)
+    ).fetchone()
+    if row is None:
+        raise not_found("DATASET", kind, f"the {kind} dataset of project {project}")
+    return row
+
+
+def check_lines(text: str) -> tuple[list[ManifestEntry], str | None]:
+    """Validate manifest lines; return the entries, or a status message naming bad lines."""
+    report = validate_manifest(text.splitlines())
+    if report.ok:
+        return list(report.entries), None
+    shown = "; ".join(str(p) for p in report.problems[:_MESSAGE_PROBLEMS])
+    more = len(report.problems) - _MESSAGE_PROBLEMS
+    return [], f"the manifest has {len(report.problems)} bad line(s): {shown}" + (
+        f"; and {more} more" if more > 0 else ""
+    )
+
+
+def apply_entries(
+    db: sqlite3.Connection, project: str, kind: str, entries: Sequence[ManifestEntry]
+) -> None:
+    """Insert or replace entries (by ``source-ref``), keeping first-seen creation times."""
+    (seq,) = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM entries WHERE project = ? AND type = ?", (project, kind)
+    ).fetchone()
+    stamp = now()
+    for offset, entry in enumerate(entries, start=1):
+        label = entry.label.value if entry.label is not None else None
+        db.execute(
+            "INSERT INTO entries (project, type, source_ref, line, label, created, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project, type, source_ref) "
+            "DO UPDATE SET line = excluded.line, label = excluded.label",
+            (project, kind, entry.source_ref, entry.to_json(), label, stamp, seq + offset),
+        )
+
+
+def create_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """CreateDataset: empty at once, or from a manifest by the worker."""
+    project, kind = params["ProjectName"], params["DatasetType"]
+    require_project(db, project)
+    if db.execute(
+        "SELECT 1 FROM datasets WHERE project = ? AND type = ?", (project, kind)
+    ).fetchone():
+        raise conflict("DATASET", kind, f"project {project} already has a {kind} dataset")
+    source = (params.get("DatasetSource") or {}).get("GroundTruthManifest", {}).get("S3Object")
+    status = "CREATE_IN_PROGRESS" if source else "CREATE_COMPLETE"
+    stamp = now()
+    db.execute(
+        "INSERT INTO datasets (project, type, status, created, updated) VALUES (?, ?, ?, ?, ?)",
+        (project, kind, status, stamp, stamp),
+    )
+    if source:
+        uri = f"s3://{source['Bucket']}/{source['Key']}"
+        enqueue(db, "import_dataset", project, kind, manifest=uri)
+    return {"DatasetMetadata": {"DatasetType": kind, "CreationTimestamp": stamp, "Status": status}}
+
+
+def describe_dataset(
+    ctx: Context, db: sqlite3.Connection, params: dict[str, Any]
+) -> dict[str, Any]:
+    """DescribeDataset, with image statistics."""
+    row = require_dataset(db, params["ProjectName"], params["DatasetType"])
+    counts = dict(
+        db.execute(
+            "SELECT COALESCE(label, ''), COUNT(*) FROM entries WHERE project = ? AND type = ? "
+            "GROUP BY label",
+            (row["project"], row["type"]),
+        ).fetchall()
+    )
+    normal, anomaly = counts.get("normal", 0), counts.get("anomaly", 0)
+    return {
+        "DatasetDescription": {
+            "ProjectName": row["project"],
+            "DatasetType": row["type"],
+            "CreationTimestamp": row["created"],
+            "LastUpdatedTimestamp": row["updated"],
+            "Status": row["status"],
+            "StatusMessage": row["status_message"],
+            "ImageStats": {
+                "Total": sum(counts.values()),
+                "Labeled": normal + anomaly,
+                "Normal": normal,
+                "Anomaly": anomaly,
+            },
+        }
+    }
+
+
+def _mark_busy(db: sqlite3.Connection, row: sqlite3.Row, status: str) -> None:
+    if row["status"] in _BUSY:
+        raise conflict("DATASET", row["type"], f"the dataset is {row['status']}")
+    db.execute(
+        "UPDATE datasets SET status = ?, status_message = NULL, updated = ? "
+        "WHERE project = ? AND type = ?",
+        (status, now(), row["project"], row["type"]),
+    )
+
+
+def update_dataset_entries(
+    ctx: Context, db: sqlite3.Connection, params: dict[str, Any]
+) -> dict[str, Any]:
+    """UpdateDatasetEntries: the worker applies all lines in one transaction, or none."""
+    row = require_dataset(db, params["ProjectName"], params["DatasetType"])
+    _mark_busy(db, row, "UPDATE_IN_PROGRESS")
+    changes = bytes(params["Changes"]).decode("utf-8", errors="replace")
+    enqueue(db, "update_dataset", row["project"], row["type"], changes=changes)
+    return {"Status": "UPDATE_IN_PROGRESS"}
+
+
+def delete_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """DeleteDataset: refused while a model trains; the worker removes the entries."""
+    row = require_dataset(db, params["ProjectName"], params["DatasetType"])
+    training = db.execute(
+        "SELECT version FROM models WHERE project = ? AND status = 'TRAINING'", (row["project"],)
+    ).fetchone()
+    if training:
+        raise conflict("MODEL", str(training["version"]), "a model of the project is training")
+    _mark_busy(db, row, "DELETE_IN_PROGRESS")
+    enqueue(db, "delete_dataset", row["project"], row["type"])
+    return {}
+
+
+def _timestamp(value: Any) -> float | None:
+    return value.timestamp() if isinstance(value, datetime) else None
+
+
+def list_dataset_entries(
+    ctx: Context, db: sqlite3.Connection, params: dict[str, Any]
+) -> dict[str, Any]:
+    """ListDatasetEntries with every filter the API has."""
+    row = require_dataset(db, params["ProjectName"], params["DatasetType"])
+    where = ["project = ?", "type = ?"]
+    values: list[Any] = [row["project"], row["type"]]
+    labeled = params.get("Labeled")
+    if labeled is not None:
+        where.append("label IS NOT NULL" if labeled else "label IS NULL")
+    if params.get("AnomalyClass"):
+        where.append("label = ?")
+        values.append(params["AnomalyClass"])
+    before, after = (
+        _timestamp(params.get("BeforeCreationDate")),
+        _timestamp(params.get("AfterCreationDate")),
+    )
+    if before is not None:
+        where.append("created < ?")
+        values.append(before)
+    if after is not None:
+        where.append("created > ?")
+        values.append(after)
+    if params.get("SourceRefContains"):
+        where.append("instr(source_ref, ?) > 0")
+        values.append(params["SourceRefContains"])
+    offset = decode_token(params.get("NextToken"))
+    limit = params.get("MaxResults") or DEFAULT_PAGE
+    rows = db.execute(
+        f"SELECT line FROM entries WHERE {' AND '.join(where)} ORDER BY seq LIMIT ? OFFSET ?",
+        (*values, limit + 1, offset),
+    ).fetchall()
+    answer: dict[str, Any] = {"DatasetEntries": [r["line"] for r in rows[:limit]]}
+    if len(rows) > limit:
+        answer["NextToken"] = encode_token(offset + limit)
+    return answer

@@ -1,0 +1,58 @@
+"""Errors the local backend answers with, in the service's REST-JSON form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ApiError", "conflict", "not_found", "quota_exceeded", "validation"]
+
+
+class ApiError(Exception):
+    """An error response: its code, HTTP status, message and modelled fields."""
+
+    def __init__(self, code: str, status: int, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.message = message
+        self.fields = {key: value for key, value in fields.items() if value is not None}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the response."""
+        return {"message": self.message, **self.fields}
+
+
+def not_found(resource_type: str, resource_id: str, what: str | None = None) -> ApiError:
+    """ResourceNotFoundException for a project, dataset, model or packaging job."""
+    message = f"{what or resource_type.lower()} {resource_id} does not exist"
+    return ApiError(
+        "ResourceNotFoundException",
+        404,
+        message,
+        ResourceId=resource_id,
+        ResourceType=resource_type,
+    )
+
+
+def conflict(resource_type: str, resource_id: str, message: str) -> ApiError:
+    """ConflictException: the resource's state does not allow the operation."""
+    return ApiError(
+        "ConflictException", 409, message, ResourceId=resource_id, ResourceType=resource_type
+    )
+
+
+def validation(message: str) -> ApiError:
+    """ValidationException: the request is not one the API accepts."""
+    return ApiError("ValidationException", 400, message)
+
+
+def quota_exceeded(message: str, quota_code: str, resource_type: str | None = None) -> ApiError:
+    """ServiceQuotaExceededException with the quota's code."""
+    return ApiError(
+        "ServiceQuotaExceededException",
+        402,
+        message,
+        QuotaCode=quota_code,
+        ServiceCode="lookoutvision",
+        ResourceType=resource_type,
+    )

@@ -1,0 +1,19 @@
+"""The queue of background work, kept in the store's ``jobs`` table."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from lookout_sdk.local.store import now
+
+__all__ = ["enqueue"]
+
+
+def enqueue(db: sqlite3.Connection, kind: str, project: str, target: str, **payload: Any) -> None:
+    """Queue a job inside the caller's transaction: it exists exactly if the call does."""
+    db.execute(
+        "INSERT INTO jobs (kind, project, target, payload, created) VALUES (?, ?, ?, ?, ?)",
+        (kind, project, target, json.dumps(payload), now()),
+    )

@@ -1,0 +1,222 @@
+"""Model operations of the local backend: training, hosting, detection, deletion."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from lookout_sdk.local.service.context import Context
+from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded, validation
+from lookout_sdk.local.service.jobs import enqueue
+from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
+from lookout_sdk.local.service.projects import require_project
+from lookout_sdk.local.store import now
+
+__all__ = [
+    "create_model",
+    "delete_model",
+    "describe_model",
+    "detect_anomalies",
+    "list_models",
+    "model_description",
+    "require_model",
+    "start_model",
+    "stop_model",
+]
+
+_READY_DATASET = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED_ROLLBACK_COMPLETE")
+
+
+def require_model(db: sqlite3.Connection, project: str, version: str) -> sqlite3.Row:
+    """The model's row (``latest`` is the newest version), or ResourceNotFoundException."""
+    require_project(db, project)
+    if version == "latest":
+        row = db.execute(
+            "SELECT * FROM models WHERE project = ? ORDER BY version DESC LIMIT 1", (project,)
+        ).fetchone()
+    else:
+        row = db.execute(
+            "SELECT * FROM models WHERE project = ? AND version = ?", (project, int(version))
+        ).fetchone()
+    if row is None:
+        raise not_found("MODEL", f"{project}/{version}", f"model {version} of project {project}")
+    return row
+
+
+def _metadata(row: sqlite3.Row) -> dict[str, Any]:
+    performance = json.loads(row["performance"]) if row["performance"] else None
+    return {
+        "CreationTimestamp": row["created"],
+        "ModelVersion": str(row["version"]),
+        "ModelArn": row["arn"],
+        "Description": row["description"],
+        "Status": row["status"],
+        "StatusMessage": row["status_message"],
+        "Performance": performance,
+    }
+
+
+def model_description(row: sqlite3.Row) -> dict[str, Any]:
+    """The API's ModelDescription of a model row."""
+    output = {"Bucket": row["output_bucket"]}
+    if row["output_prefix"]:
+        output["Prefix"] = row["output_prefix"]
+    description = {
+        **_metadata(row),
+        "OutputConfig": {"S3Location": output},
+        "EvaluationManifest": json.loads(row["evaluation_manifest"])
+        if row["evaluation_manifest"]
+        else None,
+        "EvaluationResult": json.loads(row["evaluation_result"])
+        if row["evaluation_result"]
+        else None,
+        "EvaluationEndTimestamp": row["evaluation_end"],
+        "KmsKeyId": row["kms_key_id"],
+        "MinInferenceUnits": row["min_units"],
+        "MaxInferenceUnits": row["max_units"],
+    }
+    return {key: value for key, value in description.items() if value is not None}
+
+
+def create_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """CreateModel: a new version in TRAINING; the worker trains and evaluates it."""
+    project = require_project(db, params["ProjectName"])
+    train = db.execute(
+        "SELECT status FROM datasets WHERE project = ? AND type = 'train'", (project["name"],)
+    ).fetchone()
+    if train is None:
+        raise validation(f"project {project['name']} has no train dataset")
+    busy = db.execute(
+        "SELECT type, status FROM datasets WHERE project = ? AND status NOT IN (?, ?, ?)",
+        (project["name"], *_READY_DATASET),
+    ).fetchone()
+    if busy:
+        raise conflict("DATASET", busy["type"], f"the {busy['type']} dataset is {busy['status']}")
+    (count,) = db.execute(
+        "SELECT COUNT(*) FROM models WHERE project = ?", (project["name"],)
+    ).fetchone()
+    if count >= ctx.quotas.models_per_project:
+        raise quota_exceeded(
+            f"at most {ctx.quotas.models_per_project} models per project", "L-MODELS", "MODEL"
+        )
+    version = project["next_version"]
+    db.execute(
+        "UPDATE projects SET next_version = ? WHERE name = ?", (version + 1, project["name"])
+    )
+    location = params["OutputConfig"]["S3Location"]
+    arn = ctx.model_arn(project["name"], version)
+    db.execute(
+        "INSERT INTO models (project, version, arn, description, status, created, output_bucket, "
+        "output_prefix, kms_key_id) VALUES (?, ?, ?, ?, 'TRAINING', ?, ?, ?, ?)",
+        (
+            project["name"],
+            version,
+            arn,
+            params.get("Description"),
+            now(),
+            location["Bucket"],
+            location.get("Prefix"),
+            params.get("KmsKeyId"),
+        ),
+    )
+    for tag in params.get("Tags") or ():
+        db.execute(
+            "INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)", (arn, tag["Key"], tag["Value"])
+        )
+    enqueue(db, "train_model", project["name"], str(version))
+    return {"ModelMetadata": _metadata(require_model(db, project["name"], str(version)))}
+
+
+def describe_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """DescribeModel."""
+    return {
+        "ModelDescription": model_description(
+            require_model(db, params["ProjectName"], params["ModelVersion"])
+        )
+    }
+
+
+def list_models(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """ListModels, newest version last."""
+    project = require_project(db, params["ProjectName"])
+    offset = decode_token(params.get("NextToken"))
+    limit = params.get("MaxResults") or DEFAULT_PAGE
+    rows = db.execute(
+        "SELECT * FROM models WHERE project = ? ORDER BY version LIMIT ? OFFSET ?",
+        (project["name"], limit + 1, offset),
+    ).fetchall()
+    answer: dict[str, Any] = {"Models": [_metadata(r) for r in rows[:limit]]}
+    if len(rows) > limit:
+        answer["NextToken"] = encode_token(offset + limit)
+    return answer
+
+
+def _set_status(db: sqlite3.Connection, row: sqlite3.Row, status: str, **columns: Any) -> None:
+    sets = ", ".join(["status = ?", "status_message = NULL", *(f"{c} = ?" for c in columns)])
+    db.execute(
+        f"UPDATE models SET {sets} WHERE project = ? AND version = ?",
+        (status, *columns.values(), row["project"], row["version"]),
+    )
+
+
+def _model_id(row: sqlite3.Row) -> str:
+    return f"{row['project']}/{row['version']}"
+
+
+def start_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """StartModel: from TRAINED (or a failed hosting) to STARTING_HOSTING."""
+    row = require_model(db, params["ProjectName"], params["ModelVersion"])
+    if row["status"] not in ("TRAINED", "HOSTING_FAILED"):
+        raise conflict("MODEL", _model_id(row), f"model {row['version']} is {row['status']}")
+    low = params["MinInferenceUnits"]
+    high = params.get("MaxInferenceUnits") or low
+    if high < low:
+        raise validation("MaxInferenceUnits must not be below MinInferenceUnits")
+    if high > ctx.quotas.inference_units:
+        raise quota_exceeded(
+            f"at most {ctx.quotas.inference_units} inference units", "L-INFERENCE-UNITS", "MODEL"
+        )
+    _set_status(db, row, "STARTING_HOSTING", min_units=low, max_units=high)
+    enqueue(db, "start_model", row["project"], str(row["version"]), units=high)
+    return {"Status": "STARTING_HOSTING"}
+
+
+def stop_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """StopModel: from HOSTED to STOPPING_HOSTING."""
+    row = require_model(db, params["ProjectName"], params["ModelVersion"])
+    if row["status"] not in ("HOSTED", "HOSTING_FAILED"):
+        raise conflict(
+            "MODEL", _model_id(row), f"model {row['version']} is {row['status']}, not hosted"
+        )
+    _set_status(db, row, "STOPPING_HOSTING")
+    enqueue(db, "stop_model", row["project"], str(row["version"]))
+    return {"Status": "STOPPING_HOSTING"}
+
+
+def delete_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
+    """DeleteModel: refused while the model runs or is busy."""
+    row = require_model(db, params["ProjectName"], params["ModelVersion"])
+    if row["status"] not in ("TRAINED", "TRAINING_FAILED", "HOSTING_FAILED"):
+        raise conflict(
+            "MODEL", _model_id(row), f"model {row['version']} is {row['status']}; stop it first"
+        )
+    _set_status(db, row, "DELETING")
+    enqueue(db, "delete_model", row["project"], str(row["version"]))
+    return {"ModelArn": row["arn"]}
+
+
+def detect_anomalies(
+    ctx: Context, db: sqlite3.Connection, params: dict[str, Any]
+) -> dict[str, Any]:
+    """DetectAnomalies on a hosted model."""
+    row = require_model(db, params["ProjectName"], params["ModelVersion"])
+    if row["status"] != "HOSTED":
+        raise conflict(
+            "MODEL", _model_id(row), f"model {row['version']} is {row['status']}, not HOSTED"
+        )
+    content_type = str(params.get("ContentType", "")).split(";")[0].strip().lower()
+    if content_type not in ("image/png", "image/jpeg"):
+        raise validation(f"ContentType {content_type!r} is not image/png or image/jpeg")
+    result = ctx.hosted.detect(row["project"], row["version"], bytes(params["Body"]))
+    return {"DetectAnomalyResult": result}
