@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request
 
 from lookout_sdk.datasets.layout import scan_folder
 from lookout_sdk.datasets.s3 import UploadItem, scan_s3, upload_files
-from lookout_sdk.local import s3_api
+from lookout_sdk.local.http.wsgi import WsgiTransport, call_wsgi
 from lookout_sdk.local.objects import (
     MIN_PART_SIZE,
     BucketNotEmpty,
@@ -38,9 +38,9 @@ from lookout_sdk.local.objects import (
     NoSuchUpload,
     ObjectStore,
     S3ObjectStore,
+    s3_api,
 )
-from lookout_sdk.local.s3_api import handle_s3
-from lookout_sdk.local.wsgi import WsgiTransport, call_wsgi
+from lookout_sdk.local.objects.s3_api import handle_s3
 from lookout_sdk.testing.synthetic import write_dataset_folder
 from tests.conftest import isolate_aws_environment
 

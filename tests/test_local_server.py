@@ -23,8 +23,8 @@ from botocore.exceptions import ClientError
 
 import lookout_sdk
 from lookout_sdk import AccessDeniedError, RetryPolicy
-from lookout_sdk.local.auth import AuthError, Credentials, load_credentials, verify_request
-from lookout_sdk.local.server import AuthMiddleware, RunningServer, check_bind, start_in_thread
+from lookout_sdk.local.http.auth import AuthError, Credentials, load_credentials, verify_request
+from lookout_sdk.local.http.server import AuthMiddleware, RunningServer, check_bind, start_in_thread
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -18,10 +18,22 @@ if TYPE_CHECKING:
     import boto3
     import botocore.session
 
-__all__ = ["DATA_PATH", "SERVICE_NAME", "register_service", "service_is_known"]
+__all__ = [
+    "API_PATH_PREFIX",
+    "API_VERSION",
+    "DATA_PATH",
+    "SERVICE_NAME",
+    "register_service",
+    "service_is_known",
+]
 
 #: The botocore service name.
 SERVICE_NAME = "lookoutvision"
+#: The API version of the bundled definition; every request path starts with it.
+API_VERSION = "2020-11-20"
+#: The path prefix of every Lookout for Vision request (anything else on a local
+#: endpoint is S3).
+API_PATH_PREFIX = f"/{API_VERSION}/"
 #: The folder holding the bundled definition, laid out as botocore's data folder is.
 DATA_PATH = str(Path(__file__).resolve().parent / "data")
 

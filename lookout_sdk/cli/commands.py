@@ -38,9 +38,9 @@ def cli(verbose: int) -> None:
 def serve(host: str, port: int, data: Path, credentials: str | None, threads: int) -> None:
     """Serve the Lookout for Vision API and an S3 subset over HTTP."""
     from lookout_sdk.local.app import LocalBackend
-    from lookout_sdk.local.auth import load_credentials
-    from lookout_sdk.local.server import AuthMiddleware, check_bind
-    from lookout_sdk.local.server import serve as run
+    from lookout_sdk.local.http.auth import load_credentials
+    from lookout_sdk.local.http.server import AuthMiddleware, check_bind
+    from lookout_sdk.local.http.server import serve as run
 
     keys = load_credentials(credentials)
     try:

@@ -15,21 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from lookout_sdk.api.registry import API_PATH_PREFIX
+from lookout_sdk.local.context import Context, Quotas
 from lookout_sdk.local.hosting import Hosting
+from lookout_sdk.local.jobs.worker import Worker
 from lookout_sdk.local.objects import FolderObjectStore, ObjectStore
-from lookout_sdk.local.s3_api import handle_s3
-from lookout_sdk.local.service.context import Context, Quotas
+from lookout_sdk.local.objects.s3_api import handle_s3
 from lookout_sdk.local.service.router import Router
 from lookout_sdk.local.store import Store
-from lookout_sdk.local.worker import Worker
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["API_PREFIX", "LocalBackend"]
+__all__ = ["LocalBackend"]
 
 _log = logging.getLogger("lookout_sdk.local")
-API_PREFIX = "/2020-11-20/"
 
 
 class LocalBackend:
@@ -74,15 +74,16 @@ class LocalBackend:
             self.worker.recover()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer one request (WSGI): a Lookout for Vision operation, or S3."""
         request = Request(environ)
         raw_uri = str(environ.get("REQUEST_URI") or environ.get("RAW_URI") or request.full_path)
         raw_path = raw_uri.split("?", 1)[0]
-        if raw_path.startswith(API_PREFIX):
+        if raw_path.startswith(API_PATH_PREFIX):
             answer = self.router.handle(
                 request.method,
                 raw_path,
                 request.query_string.decode("latin-1"),
-                request.headers,
+                dict(request.headers.items()),
                 request.get_data(),
             )
             response = Response(answer.body, status=answer.status, headers=dict(answer.headers))

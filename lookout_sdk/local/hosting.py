@@ -1,7 +1,8 @@
 """Hosted models of the local backend: loaded detectors serving DetectAnomalies.
 
 Each hosted model version keeps its trained detector in memory and a pool of serving
-workers, one per inference unit, so that many requests are answered in parallel.
+threads, one per inference unit, so several requests are answered at once (numpy and
+scipy release the GIL for the heavy work).
 """
 
 from __future__ import annotations
@@ -9,33 +10,38 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from lookout_sdk.local.service.errors import ApiError, conflict, validation
+if TYPE_CHECKING:
+    from lookout_sdk.local.engine import Prediction, TrainedModel
 
-__all__ = ["Hosting"]
+__all__ = ["Hosting", "ModelNotLoadedError"]
+
+
+class ModelNotLoadedError(LookupError):
+    """The model version is not being served (for example, after a failed load)."""
 
 
 class _Hosted:
-    def __init__(self, model: Any, units: int) -> None:
+    def __init__(self, model: TrainedModel, units: int) -> None:
         self.model = model
         self.pool = ThreadPoolExecutor(max_workers=units, thread_name_prefix="lookout-serve")
 
 
 class Hosting:
-    """The models being served, by project and version."""
+    """The models being served, by project and version; model files live under ``root``."""
 
-    def __init__(self, models_root: Path) -> None:
-        self.models_root = models_root
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self._hosted: dict[tuple[str, int], _Hosted] = {}
         self._lock = threading.Lock()
 
     def folder(self, project: str, version: int | str) -> Path:
         """Where a model version's trained files live."""
-        return self.models_root / project / str(version)
+        return self.root / project / str(version)
 
     def load(self, project: str, version: int | str, units: int) -> None:
-        """Load a trained model and start ``units`` serving workers for it."""
+        """Load a trained model and start ``units`` serving threads for it."""
         from lookout_sdk.local.engine import load_model
 
         model = load_model(self.folder(project, version))
@@ -52,34 +58,18 @@ class Hosting:
         if hosted is not None:
             hosted.pool.shutdown(wait=True)
 
-    def detect(self, project: str, version: int | str, image: bytes) -> dict[str, Any]:
-        """Run one image through a hosted model; the API's DetectAnomalyResult."""
-        from lookout_sdk.local.engine import ImageRejected
+    def detect(self, project: str, version: int | str, image: bytes) -> Prediction:
+        """Score one encoded image with a hosted model, on one of its serving threads.
 
+        Raises:
+            ModelNotLoadedError: the model version is not being served.
+            ImageRejected: the image is not an acceptable PNG or JPEG.
+        """
         with self._lock:
             hosted = self._hosted.get((project, int(version)))
         if hosted is None:
-            raise conflict(
-                "MODEL", f"{project}/{version}", "the model is not loaded; start it again"
-            )
-        try:
-            prediction = hosted.pool.submit(hosted.model.score, image).result()
-        except ImageRejected as error:
-            raise validation(str(error)) from error
-        except ApiError:
-            raise
-        result: dict[str, Any] = {
-            "Source": {"Type": "direct"},
-            "IsAnomalous": bool(prediction.is_anomalous),
-            "Confidence": float(prediction.confidence),
-        }
-        if prediction.mask_png is not None:
-            result["AnomalyMask"] = prediction.mask_png
-            result["Anomalies"] = [
-                {"Name": name, "PixelAnomaly": {"TotalPercentageArea": float(area), "Color": color}}
-                for name, area, color in prediction.anomalies
-            ]
-        return result
+            raise ModelNotLoadedError(f"model {version} of project {project} is not loaded")
+        return hosted.pool.submit(hosted.model.score, image).result()
 
     def close(self) -> None:
         """Stop serving every model."""

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lookout_sdk.local.app import LocalBackend
-from lookout_sdk.local.wsgi import WsgiTransport
+from lookout_sdk.local.http.wsgi import WsgiTransport
 from lookout_sdk.runtime.polling import PollingPolicy
 
 if TYPE_CHECKING:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from lookout_sdk.datasets.manifest import ManifestEntry
-from lookout_sdk.datasets.validate import validate_manifest
-from lookout_sdk.local.service.context import Context
+from lookout_sdk.local.context import Context
 from lookout_sdk.local.service.errors import conflict, not_found
-from lookout_sdk.local.service.jobs import enqueue
 from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
 from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
+from lookout_sdk.local.store.queue import enqueue
+from lookout_sdk.local.store.state import set_dataset_status
 
 __all__ = [
-    "apply_entries",
-    "check_lines",
     "create_dataset",
     "delete_dataset",
     "describe_dataset",
@@ -28,48 +24,17 @@ __all__ = [
 ]
 
 _BUSY = ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS")
-_MESSAGE_PROBLEMS = 5
 
 
 def require_dataset(db: sqlite3.Connection, project: str, kind: str) -> sqlite3.Row:
     """The dataset's row, or ResourceNotFoundException."""
     require_project(db, project)
-    row = db.execute(
+    row: sqlite3.Row | None = db.execute(
         "SELECT * FROM datasets WHERE project = ? AND type = ?", (project, kind)
     ).fetchone()
     if row is None:
         raise not_found("DATASET", kind, f"the {kind} dataset of project {project}")
     return row
-
-
-def check_lines(text: str) -> tuple[list[ManifestEntry], str | None]:
-    """Validate manifest lines; return the entries, or a status message naming bad lines."""
-    report = validate_manifest(text.splitlines())
-    if report.ok:
-        return list(report.entries), None
-    shown = "; ".join(str(p) for p in report.problems[:_MESSAGE_PROBLEMS])
-    more = len(report.problems) - _MESSAGE_PROBLEMS
-    return [], f"the manifest has {len(report.problems)} bad line(s): {shown}" + (
-        f"; and {more} more" if more > 0 else ""
-    )
-
-
-def apply_entries(
-    db: sqlite3.Connection, project: str, kind: str, entries: Sequence[ManifestEntry]
-) -> None:
-    """Insert or replace entries (by ``source-ref``), keeping first-seen creation times."""
-    (seq,) = db.execute(
-        "SELECT COALESCE(MAX(seq), 0) FROM entries WHERE project = ? AND type = ?", (project, kind)
-    ).fetchone()
-    stamp = now()
-    for offset, entry in enumerate(entries, start=1):
-        label = entry.label.value if entry.label is not None else None
-        db.execute(
-            "INSERT INTO entries (project, type, source_ref, line, label, created, seq) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project, type, source_ref) "
-            "DO UPDATE SET line = excluded.line, label = excluded.label",
-            (project, kind, entry.source_ref, entry.to_json(), label, stamp, seq + offset),
-        )
 
 
 def create_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
@@ -127,11 +92,7 @@ def describe_dataset(
 def _mark_busy(db: sqlite3.Connection, row: sqlite3.Row, status: str) -> None:
     if row["status"] in _BUSY:
         raise conflict("DATASET", row["type"], f"the dataset is {row['status']}")
-    db.execute(
-        "UPDATE datasets SET status = ?, status_message = NULL, updated = ? "
-        "WHERE project = ? AND type = ?",
-        (status, now(), row["project"], row["type"]),
-    )
+    set_dataset_status(db, row["project"], row["type"], status)
 
 
 def update_dataset_entries(

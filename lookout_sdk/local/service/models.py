@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lookout_sdk.local.service.context import Context
+from lookout_sdk.local.context import Context
+from lookout_sdk.local.hosting import ModelNotLoadedError
 from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded, validation
-from lookout_sdk.local.service.jobs import enqueue
 from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
 from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
+from lookout_sdk.local.store.queue import enqueue
+from lookout_sdk.local.store.state import set_model_status
+
+if TYPE_CHECKING:
+    from lookout_sdk.local.engine import Prediction
 
 __all__ = [
     "create_model",
@@ -31,6 +36,7 @@ _READY_DATASET = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED_ROLLBACK_
 def require_model(db: sqlite3.Connection, project: str, version: str) -> sqlite3.Row:
     """The model's row (``latest`` is the newest version), or ResourceNotFoundException."""
     require_project(db, project)
+    row: sqlite3.Row | None
     if version == "latest":
         row = db.execute(
             "SELECT * FROM models WHERE project = ? ORDER BY version DESC LIMIT 1", (project,)
@@ -152,14 +158,6 @@ def list_models(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) ->
     return answer
 
 
-def _set_status(db: sqlite3.Connection, row: sqlite3.Row, status: str, **columns: Any) -> None:
-    sets = ", ".join(["status = ?", "status_message = NULL", *(f"{c} = ?" for c in columns)])
-    db.execute(
-        f"UPDATE models SET {sets} WHERE project = ? AND version = ?",
-        (status, *columns.values(), row["project"], row["version"]),
-    )
-
-
 def _model_id(row: sqlite3.Row) -> str:
     return f"{row['project']}/{row['version']}"
 
@@ -177,7 +175,9 @@ def start_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) ->
         raise quota_exceeded(
             f"at most {ctx.quotas.inference_units} inference units", "L-INFERENCE-UNITS", "MODEL"
         )
-    _set_status(db, row, "STARTING_HOSTING", min_units=low, max_units=high)
+    set_model_status(
+        db, row["project"], row["version"], "STARTING_HOSTING", min_units=low, max_units=high
+    )
     enqueue(db, "start_model", row["project"], str(row["version"]), units=high)
     return {"Status": "STARTING_HOSTING"}
 
@@ -189,7 +189,7 @@ def stop_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> 
         raise conflict(
             "MODEL", _model_id(row), f"model {row['version']} is {row['status']}, not hosted"
         )
-    _set_status(db, row, "STOPPING_HOSTING")
+    set_model_status(db, row["project"], row["version"], "STOPPING_HOSTING")
     enqueue(db, "stop_model", row["project"], str(row["version"]))
     return {"Status": "STOPPING_HOSTING"}
 
@@ -201,7 +201,7 @@ def delete_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -
         raise conflict(
             "MODEL", _model_id(row), f"model {row['version']} is {row['status']}; stop it first"
         )
-    _set_status(db, row, "DELETING")
+    set_model_status(db, row["project"], row["version"], "DELETING")
     enqueue(db, "delete_model", row["project"], str(row["version"]))
     return {"ModelArn": row["arn"]}
 
@@ -218,5 +218,28 @@ def detect_anomalies(
     content_type = str(params.get("ContentType", "")).split(";")[0].strip().lower()
     if content_type not in ("image/png", "image/jpeg"):
         raise validation(f"ContentType {content_type!r} is not image/png or image/jpeg")
-    result = ctx.hosted.detect(row["project"], row["version"], bytes(params["Body"]))
-    return {"DetectAnomalyResult": result}
+    from lookout_sdk.local.engine import ImageRejected
+
+    try:
+        prediction = ctx.hosted.detect(row["project"], row["version"], bytes(params["Body"]))
+    except ImageRejected as error:
+        raise validation(str(error)) from error
+    except ModelNotLoadedError as error:
+        raise conflict("MODEL", _model_id(row), f"{error}; start it again") from error
+    return {"DetectAnomalyResult": _detection(prediction)}
+
+
+def _detection(prediction: Prediction) -> dict[str, Any]:
+    """The API's DetectAnomalyResult for an engine's prediction."""
+    result: dict[str, Any] = {
+        "Source": {"Type": "direct"},
+        "IsAnomalous": bool(prediction.is_anomalous),
+        "Confidence": float(prediction.confidence),
+    }
+    if prediction.mask_png is not None:
+        result["AnomalyMask"] = prediction.mask_png
+        result["Anomalies"] = [
+            {"Name": name, "PixelAnomaly": {"TotalPercentageArea": float(area), "Color": color}}
+            for name, area, color in prediction.anomalies
+        ]
+    return result

@@ -6,13 +6,13 @@ import json
 import sqlite3
 from typing import Any
 
-from lookout_sdk.local.service.context import Context
+from lookout_sdk.local.context import Context
 from lookout_sdk.local.service.errors import conflict, not_found
-from lookout_sdk.local.service.jobs import enqueue
 from lookout_sdk.local.service.models import require_model
 from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
 from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
+from lookout_sdk.local.store.queue import enqueue
 
 __all__ = [
     "describe_model_packaging_job",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from lookout_sdk.local.service.context import Context
+from lookout_sdk.local.context import Context
 from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded
 from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
 from lookout_sdk.local.store import now
@@ -21,7 +21,9 @@ __all__ = [
 
 def require_project(db: sqlite3.Connection, name: str) -> sqlite3.Row:
     """The project's row, or ResourceNotFoundException."""
-    row = db.execute("SELECT * FROM projects WHERE name = ?", (name,)).fetchone()
+    row: sqlite3.Row | None = db.execute(
+        "SELECT * FROM projects WHERE name = ?", (name,)
+    ).fetchone()
     if row is None:
         raise not_found("PROJECT", name)
     return row

@@ -104,8 +104,9 @@ class Protocol:
         shape = route.operation.input_shape
         if shape is None:
             return {}
-        members: dict[str, Shape] = shape.members  # type: ignore[attr-defined]
+        members: Mapping[str, Shape] = shape.members
         arguments = parse_qs(query, keep_blank_values=True)
+        header_values = {name.lower(): value for name, value in headers.items()}
         params: dict[str, Any] = {}
         payload_name = shape.serialization.get("payload")
         json_body: dict[str, Any] = {}
@@ -129,7 +130,7 @@ class Protocol:
                 else:
                     params[name] = _scalar(member, values[0], name)
             elif location == "header":
-                value = headers.get(wire)
+                value = header_values.get(wire.lower())
                 if value is not None:
                     params[name] = _scalar(member, value, name)
             elif name == payload_name:

@@ -21,8 +21,8 @@ import attrs
 
 from lookout_sdk.api.validation import check_params
 from lookout_sdk.errors import InvalidInputError
+from lookout_sdk.local.context import Context
 from lookout_sdk.local.service import datasets, models, packaging, projects, tags
-from lookout_sdk.local.service.context import Context
 from lookout_sdk.local.service.errors import ApiError, conflict, validation
 from lookout_sdk.local.service.protocol import Protocol, encode_json
 from lookout_sdk.local.store import now

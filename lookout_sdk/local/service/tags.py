@@ -6,7 +6,7 @@ import re
 import sqlite3
 from typing import Any
 
-from lookout_sdk.local.service.context import Context
+from lookout_sdk.local.context import Context
 from lookout_sdk.local.service.errors import not_found, quota_exceeded
 
 __all__ = ["list_tags_for_resource", "tag_resource", "untag_resource"]

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from lookout_sdk.local.store import now
+from lookout_sdk.local.store.database import now
 
 __all__ = ["enqueue"]
 

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 
 import attrs
 
-from lookout_sdk.local.auth import AuthError, service_for_path, verify_request
+from lookout_sdk.local.http.auth import AuthError, service_for_path, verify_request
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -19,24 +19,56 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from lookout_sdk.local import tasks
-from lookout_sdk.local.service.context import Context
-from lookout_sdk.local.service.jobs import enqueue
+from lookout_sdk.local.context import Context
+from lookout_sdk.local.jobs import datasets, packaging, serving, training
+from lookout_sdk.local.store.queue import enqueue
+from lookout_sdk.local.store.state import (
+    dataset_status,
+    model_status,
+    set_dataset_status,
+    set_job_status,
+    set_model_status,
+)
 
 __all__ = ["HEAVY", "Worker"]
 
 _log = logging.getLogger("lookout_sdk.local")
 HEAVY = frozenset({"train_model", "package_model"})
-_TASKS: dict[str, Callable[[Context, str, str, dict[str, Any]], None]] = {
-    "import_dataset": tasks.import_dataset,
-    "update_dataset": tasks.update_dataset,
-    "delete_dataset": tasks.delete_dataset,
-    "train_model": tasks.train_model,
-    "start_model": tasks.start_model,
-    "stop_model": tasks.stop_model,
-    "delete_model": tasks.delete_model,
-    "package_model": tasks.package_model,
+Task = Callable[[Context, str, str, dict[str, Any]], None]
+_TASKS: dict[str, Task] = {
+    "import_dataset": datasets.import_dataset,
+    "update_dataset": datasets.update_dataset,
+    "delete_dataset": datasets.delete_dataset,
+    "train_model": training.train_model,
+    "start_model": serving.start_model,
+    "stop_model": serving.stop_model,
+    "delete_model": serving.delete_model,
+    "package_model": packaging.package_model,
 }
+_DATASET_FAILED = {
+    "CREATE_IN_PROGRESS": "CREATE_FAILED",
+    "UPDATE_IN_PROGRESS": "UPDATE_FAILED_ROLLBACK_COMPLETE",
+}
+
+
+def interrupted(
+    db: sqlite3.Connection,
+    kind: str,
+    project: str,
+    target: str,
+    reason: str = "was interrupted by a restart",
+) -> None:
+    """Record that a job did not finish, where its resource shows it."""
+    if kind == "train_model" and model_status(db, project, target) == "TRAINING":
+        set_model_status(db, project, target, "TRAINING_FAILED", f"training {reason}")
+    elif kind == "package_model":
+        set_job_status(db, project, target, "FAILED", f"packaging {reason}")
+    elif kind == "start_model" and model_status(db, project, target) == "STARTING_HOSTING":
+        set_model_status(db, project, target, "HOSTING_FAILED", f"starting {reason}")
+    elif kind in ("import_dataset", "update_dataset"):
+        status = dataset_status(db, project, target)
+        if status in _DATASET_FAILED:
+            set_dataset_status(db, project, target, _DATASET_FAILED[status], f"the job {reason}")
 
 
 class Worker:
@@ -80,16 +112,13 @@ class Worker:
         with self.context.store.transaction() as db:
             for job in db.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
                 if job["kind"] in HEAVY:
-                    tasks.interrupted(db, job["kind"], job["project"], job["target"])
+                    interrupted(db, job["kind"], job["project"], job["target"])
                     db.execute("UPDATE jobs SET state = 'done' WHERE id = ?", (job["id"],))
                 else:
                     db.execute("UPDATE jobs SET state = 'queued' WHERE id = ?", (job["id"],))
             for model in db.execute("SELECT * FROM models WHERE status = 'HOSTED'").fetchall():
                 units = model["max_units"] or model["min_units"] or 1
-                db.execute(
-                    "UPDATE models SET status = 'STARTING_HOSTING' WHERE project = ? AND version = ?",
-                    (model["project"], model["version"]),
-                )
+                set_model_status(db, model["project"], model["version"], "STARTING_HOSTING")
                 enqueue(db, "start_model", model["project"], str(model["version"]), units=units)
 
     def run_pending(self) -> int:
@@ -120,7 +149,7 @@ class Worker:
         )
         values = () if heavy is None else tuple(kinds)
         with self.context.store.transaction() as db:
-            job = db.execute(
+            job: sqlite3.Row | None = db.execute(
                 f"SELECT * FROM jobs WHERE state = 'queued' {condition} ORDER BY id LIMIT 1",
                 values,
             ).fetchone()
@@ -136,7 +165,7 @@ class Worker:
         except Exception:
             _log.exception("job %s %s/%s failed unexpectedly", kind, project, target)
             with self.context.store.transaction() as db:
-                tasks.interrupted(db, kind, project, target, reason="failed unexpectedly")
+                interrupted(db, kind, project, target, reason="failed unexpectedly")
         finally:
             with self.context.store.transaction() as db:
                 db.execute("UPDATE jobs SET state = 'done' WHERE id = ?", (job["id"],))

@@ -1,13 +1,14 @@
-"""What every operation of the local backend works with."""
+"""What every API handler and background job of the local backend works with."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:
+    from lookout_sdk.local.hosting import Hosting
     from lookout_sdk.local.objects import ObjectStore
     from lookout_sdk.local.store import Store
 
@@ -31,7 +32,7 @@ class Context:
     store: Store
     objects: ObjectStore
     wake_worker: Callable[[], None]
-    hosted: Any  # lookout_sdk.local.hosting.Hosting, set by the backend
+    hosted: Hosting
     region: str = "us-east-1"
     account: str = "123456789012"
     quotas: Quotas = Quotas()

@@ -41,8 +41,9 @@ from urllib.parse import quote, unquote_to_bytes
 
 import attrs
 
+from lookout_sdk.api.registry import API_PATH_PREFIX
+
 __all__ = [
-    "API_PREFIX",
     "CREDENTIALS_ENV_VAR",
     "AuthError",
     "Credentials",
@@ -55,8 +56,6 @@ _log = logging.getLogger("lookout_sdk.local")
 
 #: The environment variable the server reads credentials from.
 CREDENTIALS_ENV_VAR = "LOOKOUT_LOCAL_CREDENTIALS"
-#: Paths under this prefix are Lookout for Vision requests; all others are S3.
-API_PREFIX = "/2020-11-20/"
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -151,7 +150,7 @@ def _to_dict(pairs: Iterable[Credentials], where: str) -> dict[str, str]:
 
 def service_for_path(path: str) -> str:
     """The signing name of the API a raw request path belongs to: lookoutvision or s3."""
-    return "lookoutvision" if path.startswith(API_PREFIX) else "s3"
+    return "lookoutvision" if path.startswith(API_PATH_PREFIX) else "s3"
 
 
 @attrs.frozen

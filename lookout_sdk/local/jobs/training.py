@@ -1,0 +1,199 @@
+"""The training job: check the datasets, train, evaluate, write the evaluation files.
+
+The rules are the service's: with a test dataset, training needs 10 labelled normal
+images in train and 10 normal plus 10 anomalous in test; a single dataset needs 20
+normal and 10 anomalous, and is split into train and test here with a fixed seed
+(the service split it too). The evaluation manifest and result are written under the
+model's output location, at ``<prefix><project>/model/<version>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from lookout_sdk.datasets.manifest import ManifestEntry
+from lookout_sdk.datasets.preflight import Minimums
+from lookout_sdk.local.context import Context
+from lookout_sdk.local.store import now
+from lookout_sdk.local.store.entries import labelled_entries
+from lookout_sdk.local.store.state import model_status, set_model_status
+
+if TYPE_CHECKING:
+    from lookout_sdk.local.engine import EvaluationReport, TrainedModel
+
+__all__ = ["TrainingError", "split_for_training", "train_model"]
+
+_MINIMUMS = Minimums()
+_SPLIT_SEED = 20201120
+#: The share of each label that a single dataset gives to testing.
+_TEST_SHARE = {False: 0.2, True: 0.5}
+
+
+class TrainingError(Exception):
+    """Training cannot go on; the message becomes the model's status message."""
+
+
+@attrs.frozen
+class _Image:
+    source: str
+    data: bytes
+    anomaly: bool
+    mask: bytes | None
+
+
+def _count(entries: Sequence[ManifestEntry], anomaly: bool) -> int:
+    return sum(1 for entry in entries if entry.is_anomaly == anomaly)
+
+
+def split_for_training(
+    train: Sequence[ManifestEntry], test: Sequence[ManifestEntry] | None
+) -> tuple[list[ManifestEntry], list[ManifestEntry]]:
+    """The entries to train and to evaluate on, checked against the minimum counts.
+
+    ``test`` is ``None`` when the project has no test dataset; the train entries are
+    then split, stratified by label, with a fixed seed.
+
+    Raises:
+        TrainingError: the datasets hold too few labelled images.
+    """
+    if test is not None:
+        if _count(train, False) < _MINIMUMS.train_normal:
+            raise TrainingError(
+                f"the train dataset needs at least {_MINIMUMS.train_normal} labelled normal "
+                f"images; it has {_count(train, False)}"
+            )
+        if _count(test, False) < _MINIMUMS.test_normal or _count(test, True) < (
+            _MINIMUMS.test_anomaly
+        ):
+            raise TrainingError(
+                f"the test dataset needs at least {_MINIMUMS.test_normal} normal and "
+                f"{_MINIMUMS.test_anomaly} anomalous labelled images; it has "
+                f"{_count(test, False)} and {_count(test, True)}"
+            )
+        return list(train), list(test)
+    normal, anomalous = _count(train, False), _count(train, True)
+    if normal < _MINIMUMS.single_normal or anomalous < _MINIMUMS.single_anomaly:
+        raise TrainingError(
+            f"a single dataset needs at least {_MINIMUMS.single_normal} normal and "
+            f"{_MINIMUMS.single_anomaly} anomalous labelled images; it has {normal} and "
+            f"{anomalous}"
+        )
+    rng = random.Random(_SPLIT_SEED)
+    kept: list[ManifestEntry] = []
+    held: list[ManifestEntry] = []
+    for anomaly, share in _TEST_SHARE.items():
+        group = [entry for entry in train if entry.is_anomaly == anomaly]
+        rng.shuffle(group)
+        cut = max(1, round(len(group) * share))
+        held += group[:cut]
+        kept += group[cut:]
+    return kept, held
+
+
+def _load(ctx: Context, entries: Sequence[ManifestEntry]) -> list[_Image]:
+    images = []
+    for entry in entries:
+        source = entry.source_ref or ""
+        try:
+            data = ctx.objects.read_uri(source)
+            mask = ctx.objects.read_uri(entry.mask_ref) if entry.mask_ref else None
+        except Exception as error:  # a missing or unreadable object fails the training
+            raise TrainingError(f"cannot read {source}: {error}") from error
+        images.append(_Image(source, data, entry.is_anomaly, mask))
+    return images
+
+
+def _color_map(entries: Sequence[ManifestEntry]) -> list[tuple[str, str]]:
+    """The colour map of the first segmentation entry, background (key "0") first."""
+    for entry in entries:
+        if entry.color_map:
+            ordered = sorted(entry.color_map.items(), key=lambda item: int(item[0]))
+            return [(color.name, color.color) for _, color in ordered]
+    return []
+
+
+def _train(ctx: Context, project: str) -> tuple[TrainedModel, EvaluationReport, list[_Image]]:
+    from lookout_sdk.local.engine import SimpleEngine, evaluate
+
+    db = ctx.store.read()
+    has_test = db.execute(
+        "SELECT 1 FROM datasets WHERE project = ? AND type = 'test'", (project,)
+    ).fetchone()
+    train_entries, test_entries = split_for_training(
+        labelled_entries(db, project, "train"),
+        labelled_entries(db, project, "test") if has_test else None,
+    )
+    train, test = _load(ctx, train_entries), _load(ctx, test_entries)
+    colors = _color_map([*train_entries, *test_entries])
+    anomalous = [image for image in train if image.anomaly]
+    model = SimpleEngine().fit(
+        [image.data for image in train if not image.anomaly],
+        [image.data for image in anomalous],
+        anomalous_masks=[image.mask for image in anomalous] if colors else (),
+        color_map=colors,
+    )
+    # evaluate() reports the normal test images first, then the anomalous ones
+    ordered = [image for image in test if not image.anomaly] + [i for i in test if i.anomaly]
+    report = evaluate(
+        model,
+        [image.data for image in ordered if not image.anomaly],
+        [image.data for image in ordered if image.anomaly],
+        test_masks=[image.mask for image in ordered if image.anomaly] if colors else None,
+        color_map=colors,
+    )
+    return model, report, ordered
+
+
+def train_model(ctx: Context, project: str, version: str, payload: dict[str, Any]) -> None:
+    """Train on the train images, evaluate on the test images, and record the results."""
+    try:
+        model, report, tested = _train(ctx, project)
+    except Exception as error:  # every failure becomes the model's status message
+        message = str(error) if isinstance(error, TrainingError) else f"training failed: {error}"
+        with ctx.store.transaction() as db:
+            if model_status(db, project, version) == "TRAINING":
+                set_model_status(db, project, version, "TRAINING_FAILED", message)
+        return
+    folder = ctx.hosted.folder(project, version)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder)
+    row = (
+        ctx.store.read()
+        .execute(
+            "SELECT output_bucket, output_prefix FROM models WHERE project = ? AND version = ?",
+            (project, int(version)),
+        )
+        .fetchone()
+    )
+    if row is None:
+        return  # deleted while training
+    bucket = row["output_bucket"]
+    prefix = f"{row['output_prefix'] or ''}{project}/model/{version}/"
+    manifest_key = f"{prefix}evaluation-manifest.jsonl"
+    result_key = f"{prefix}evaluation-result.json"
+    lines = [
+        json.dumps({"source-ref": image.source, **fields}, separators=(",", ":"))
+        for image, fields in zip(tested, report.rows, strict=True)
+    ]
+    ctx.objects.put(bucket, manifest_key, ("\n".join(lines) + "\n").encode())
+    ctx.objects.put(bucket, result_key, report.to_json().encode())
+    performance = {"F1Score": report.f1, "Recall": report.recall, "Precision": report.precision}
+    with ctx.store.transaction() as db:
+        if model_status(db, project, version) != "TRAINING":
+            return
+        set_model_status(
+            db,
+            project,
+            version,
+            "TRAINED",
+            "Training completed.",
+            performance=json.dumps(performance),
+            evaluation_manifest=json.dumps({"Bucket": bucket, "Key": manifest_key}),
+            evaluation_result=json.dumps({"Bucket": bucket, "Key": result_key}),
+            evaluation_end=now(),
+        )
