@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -288,3 +289,25 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert second.project("kept").tags() == {"a": "b"}
     finally:
         second.close()
+
+
+def test_objects_can_live_in_another_s3_endpoint(tmp_path: Path) -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="elsewhere")
+        service = LookoutVision.local(tmp_path / "data", s3=s3)
+        try:
+            assert service.s3_client() is s3
+            folder = write_dataset_folder(tmp_path / "parts", normal=24, anomaly=12, seed=2)
+            project = service.create_project("remote-objects")
+            project.import_folder(folder, "s3://elsewhere/parts/", progress=False, timeout=60)
+            record = project.create_model(output="s3://elsewhere/out/").result(timeout=120)
+            assert record.status is ModelStatus.TRAINED
+            assert record.evaluation_result is not None
+            # the evaluation was written to that endpoint, and nothing to the data folder
+            s3.head_object(Bucket="elsewhere", Key=record.evaluation_result.key)
+            assert not (tmp_path / "data" / "objects" / "elsewhere").exists()
+        finally:
+            service.close()

@@ -35,21 +35,40 @@ def cli(verbose: int) -> None:
     help="ACCESS:SECRET[,ACCESS:SECRET] (or a JSON file) to require SigV4-signed requests.",
 )
 @click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
-def serve(host: str, port: int, data: Path, credentials: str | None, threads: int) -> None:
+@click.option(
+    "--s3-endpoint-url",
+    envvar="LOOKOUT_LOCAL_S3_ENDPOINT_URL",
+    help="Keep images and outputs in this S3-compatible endpoint (AWS S3, MinIO) instead "
+    "of the data folder; its credentials come from the usual AWS configuration.",
+)
+def serve(
+    host: str,
+    port: int,
+    data: Path,
+    credentials: str | None,
+    threads: int,
+    s3_endpoint_url: str | None,
+) -> None:
     """Serve the Lookout for Vision API and an S3 subset over HTTP."""
     from lookout_sdk.local.app import LocalBackend
     from lookout_sdk.local.http.auth import load_credentials
-    from lookout_sdk.local.http.server import AuthMiddleware, check_bind
+    from lookout_sdk.local.http.server import check_bind
     from lookout_sdk.local.http.server import serve as run
+    from lookout_sdk.local.objects import S3ObjectStore
 
     keys = load_credentials(credentials)
     try:
         check_bind(host, keys)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
-    backend = LocalBackend(data)
+    objects = None
+    if s3_endpoint_url:
+        import boto3
+
+        objects = S3ObjectStore(boto3.client("s3", endpoint_url=s3_endpoint_url))
+    backend = LocalBackend(data, objects=objects)
     click.echo(f"lookout: serving {data} on http://{host}:{port} (Ctrl-C to stop)", err=True)
     try:
-        run(AuthMiddleware(backend, keys), host=host, port=port, threads=threads, credentials=keys)
+        run(backend, host=host, port=port, threads=threads, credentials=keys)
     finally:
         backend.close()

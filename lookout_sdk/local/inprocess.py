@@ -10,6 +10,8 @@ from lookout_sdk.local.http.wsgi import WsgiTransport
 from lookout_sdk.runtime.polling import PollingPolicy
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
     from lookout_sdk.resources.service import LookoutVision
     from lookout_sdk.runtime.retry import RetryPolicy
 
@@ -29,28 +31,37 @@ def connect_local(
     region_name: str = "us-east-1",
     retry: RetryPolicy | None = None,
     polling: PollingPolicy | None = None,
+    s3: BaseClient | None = None,
     backend: LocalBackend | None = None,
 ) -> LookoutVision:
     """A :class:`LookoutVision` whose requests a local backend answers in-process.
 
-    Both its Lookout for Vision client and its S3 client are real boto3 clients; their
-    requests reach the backend's WSGI application through ``before-send``. Closing the
+    Its Lookout for Vision client is a real boto3 client whose requests reach the
+    backend's WSGI application through ``before-send``. Images, manifests and outputs
+    live in the backend's folders and are reached through a real boto3 S3 client wired
+    the same way; with ``s3`` (a client for AWS S3, MinIO or any S3-compatible
+    endpoint) they live there instead, and that client is used as it is. Closing the
     service stops the backend it opened.
     """
     import boto3
     from botocore.config import Config
 
+    from lookout_sdk.local.objects import S3ObjectStore
     from lookout_sdk.resources.service import LookoutVision
 
     opened = backend is None
-    backend = backend or LocalBackend(data or DEFAULT_DATA, region=region_name)
+    if backend is None:
+        objects = S3ObjectStore(s3) if s3 is not None else None
+        backend = LocalBackend(data or DEFAULT_DATA, region=region_name, objects=objects)
     session = boto3.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=region_name
     )
-    make_client: Any = session.client
-    s3 = make_client(
-        "s3", endpoint_url=LOCAL_ENDPOINT, config=Config(s3={"addressing_style": "path"})
-    )
+    if s3 is None:
+        make_client: Any = session.client
+        s3 = make_client(
+            "s3", endpoint_url=LOCAL_ENDPOINT, config=Config(s3={"addressing_style": "path"})
+        )
+        WsgiTransport(s3, backend)
     service = LookoutVision(
         session=session,
         endpoint_url=LOCAL_ENDPOINT,
@@ -59,7 +70,6 @@ def connect_local(
         s3=s3,
     )
     WsgiTransport(service.client, backend)
-    WsgiTransport(s3, backend)
     service.backend = backend
     if opened:
         service.on_close(backend.close)

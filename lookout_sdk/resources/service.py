@@ -100,16 +100,20 @@ class LookoutVision:
         region_name: str = "us-east-1",
         retry: RetryPolicy | None = None,
         polling: PollingPolicy | None = None,
+        s3: BaseClient | None = None,
     ) -> LookoutVision:
         """Connect to a local backend on the data folder ``data``, in this process.
 
         Nothing listens on a socket: requests leave real boto3 clients and the backend
-        answers them directly. The default folder is ``~/.lookout_sdk/local``. Needs the
-        ``local`` extra; :meth:`close` stops the backend.
+        answers them directly. The default folder is ``~/.lookout_sdk/local``. Images
+        and outputs are kept in that folder, one folder per S3 bucket, and reached with
+        :meth:`s3_client`; pass ``s3`` (a boto3 S3 client for AWS S3, MinIO or another
+        S3-compatible endpoint) to keep them there instead. Needs the ``local`` extra;
+        :meth:`close` stops the backend.
         """
         from lookout_sdk.local.inprocess import connect_local
 
-        return connect_local(data, region_name=region_name, retry=retry, polling=polling)
+        return connect_local(data, region_name=region_name, retry=retry, polling=polling, s3=s3)
 
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` when this service is closed."""

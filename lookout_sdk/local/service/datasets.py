@@ -8,7 +8,7 @@ from typing import Any
 
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.service.errors import conflict, not_found
-from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
+from lookout_sdk.local.service.paging import page
 from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.queue import enqueue
@@ -149,13 +149,5 @@ def list_dataset_entries(
     if params.get("SourceRefContains"):
         where.append("instr(source_ref, ?) > 0")
         values.append(params["SourceRefContains"])
-    offset = decode_token(params.get("NextToken"))
-    limit = params.get("MaxResults") or DEFAULT_PAGE
-    rows = db.execute(
-        f"SELECT line FROM entries WHERE {' AND '.join(where)} ORDER BY seq LIMIT ? OFFSET ?",
-        (*values, limit + 1, offset),
-    ).fetchall()
-    answer: dict[str, Any] = {"DatasetEntries": [r["line"] for r in rows[:limit]]}
-    if len(rows) > limit:
-        answer["NextToken"] = encode_token(offset + limit)
-    return answer
+    query = f"SELECT line FROM entries WHERE {' AND '.join(where)} ORDER BY seq"
+    return page(db, query, values, params, key="DatasetEntries", convert=lambda row: row["line"])

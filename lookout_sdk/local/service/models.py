@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.hosting import ModelNotLoadedError
 from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded, validation
-from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
+from lookout_sdk.local.service.paging import page
 from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.queue import enqueue
@@ -146,16 +146,14 @@ def describe_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any])
 def list_models(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
     """ListModels, newest version last."""
     project = require_project(db, params["ProjectName"])
-    offset = decode_token(params.get("NextToken"))
-    limit = params.get("MaxResults") or DEFAULT_PAGE
-    rows = db.execute(
-        "SELECT * FROM models WHERE project = ? ORDER BY version LIMIT ? OFFSET ?",
-        (project["name"], limit + 1, offset),
-    ).fetchall()
-    answer: dict[str, Any] = {"Models": [_metadata(r) for r in rows[:limit]]}
-    if len(rows) > limit:
-        answer["NextToken"] = encode_token(offset + limit)
-    return answer
+    return page(
+        db,
+        "SELECT * FROM models WHERE project = ? ORDER BY version",
+        (project["name"],),
+        params,
+        key="Models",
+        convert=_metadata,
+    )
 
 
 def _model_id(row: sqlite3.Row) -> str:

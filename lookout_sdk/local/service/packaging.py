@@ -9,7 +9,7 @@ from typing import Any
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.service.errors import conflict, not_found
 from lookout_sdk.local.service.models import require_model
-from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
+from lookout_sdk.local.service.paging import page
 from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.queue import enqueue
@@ -99,15 +99,11 @@ def list_model_packaging_jobs(
 ) -> dict[str, Any]:
     """ListModelPackagingJobs."""
     require_project(db, params["ProjectName"])
-    offset = decode_token(params.get("NextToken"))
-    limit = params.get("MaxResults") or DEFAULT_PAGE
-    rows = db.execute(
-        "SELECT * FROM packaging_jobs WHERE project = ? ORDER BY created, name LIMIT ? OFFSET ?",
-        (params["ProjectName"], limit + 1, offset),
-    ).fetchall()
-    answer: dict[str, Any] = {
-        "ModelPackagingJobs": [_drop_none(_metadata(r)) for r in rows[:limit]]
-    }
-    if len(rows) > limit:
-        answer["NextToken"] = encode_token(offset + limit)
-    return answer
+    return page(
+        db,
+        "SELECT * FROM packaging_jobs WHERE project = ? ORDER BY created, name",
+        (params["ProjectName"],),
+        params,
+        key="ModelPackagingJobs",
+        convert=lambda row: _drop_none(_metadata(row)),
+    )

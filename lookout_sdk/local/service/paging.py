@@ -1,13 +1,17 @@
-"""Page tokens of the local backend's list operations."""
+"""Pages of the local backend's list operations, and their NextToken values."""
 
 from __future__ import annotations
 
 import base64
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from lookout_sdk.local.service.errors import validation
 
-__all__ = ["DEFAULT_PAGE", "decode_token", "encode_token"]
+__all__ = ["DEFAULT_PAGE", "decode_token", "encode_token", "page"]
 
+#: How many items a page holds when the caller gives no MaxResults.
 DEFAULT_PAGE = 100
 
 
@@ -27,3 +31,26 @@ def decode_token(token: str | None) -> int:
     except ValueError as error:
         raise validation(f"NextToken {token!r} is not one this service issued") from error
     return int(value)
+
+
+def page(
+    db: sqlite3.Connection,
+    query: str,
+    values: Sequence[Any],
+    params: Mapping[str, Any],
+    *,
+    key: str,
+    convert: Callable[[sqlite3.Row], Any],
+) -> dict[str, Any]:
+    """One page of ``query``'s rows as ``{key: [...], "NextToken": ...}``.
+
+    ``query`` is an ordered SELECT without LIMIT; ``params`` holds the request's
+    ``NextToken`` and ``MaxResults``. The token is left out on the last page.
+    """
+    offset = decode_token(params.get("NextToken"))
+    limit = params.get("MaxResults") or DEFAULT_PAGE
+    rows = db.execute(f"{query} LIMIT ? OFFSET ?", (*values, limit + 1, offset)).fetchall()
+    answer: dict[str, Any] = {key: [convert(row) for row in rows[:limit]]}
+    if len(rows) > limit:
+        answer["NextToken"] = encode_token(offset + limit)
+    return answer

@@ -7,7 +7,7 @@ from typing import Any
 
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded
-from lookout_sdk.local.service.paging import DEFAULT_PAGE, decode_token, encode_token
+from lookout_sdk.local.service.paging import page
 from lookout_sdk.local.store import now
 
 __all__ = [
@@ -74,15 +74,14 @@ def describe_project(
 
 def list_projects(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
     """ListProjects, a page at a time."""
-    offset = decode_token(params.get("NextToken"))
-    limit = params.get("MaxResults") or DEFAULT_PAGE
-    rows = db.execute(
-        "SELECT * FROM projects ORDER BY created, name LIMIT ? OFFSET ?", (limit + 1, offset)
-    ).fetchall()
-    answer: dict[str, Any] = {"Projects": [_metadata(r) for r in rows[:limit]]}
-    if len(rows) > limit:
-        answer["NextToken"] = encode_token(offset + limit)
-    return answer
+    return page(
+        db,
+        "SELECT * FROM projects ORDER BY created, name",
+        (),
+        params,
+        key="Projects",
+        convert=_metadata,
+    )
 
 
 def delete_project(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,118 @@
+"""The local backend over HTTP, end to end: signatures, hostile keys, hostile images."""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from lookout_sdk import AccessDeniedError, LookoutVision, PollingPolicy, RetryPolicy
+from lookout_sdk.local.app import LocalBackend
+from lookout_sdk.local.http.server import RunningServer, start_in_thread
+from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+
+ACCESS, SECRET = "AKIDLOCALTEST", "local-secret"
+BUCKET = "secure"
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
+    backend = LocalBackend(tmp_path_factory.mktemp("secure") / "data")
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="module")
+def server(backend: LocalBackend) -> Iterator[RunningServer]:
+    with start_in_thread(backend, credentials={ACCESS: SECRET}) as running:
+        yield running
+
+
+def connect(url: str, secret: str = SECRET) -> LookoutVision:
+    session = boto3.Session(
+        aws_access_key_id=ACCESS, aws_secret_access_key=secret, region_name="us-east-1"
+    )
+    s3 = session.client("s3", endpoint_url=url, config=Config(s3={"addressing_style": "path"}))
+    return LookoutVision(
+        session=session,
+        endpoint_url=url,
+        s3=s3,
+        retry=RetryPolicy(max_attempts=1),
+        polling=PollingPolicy(initial_delay=0.05, max_delay=0.5),
+    )
+
+
+def test_a_wrong_signature_gets_403_and_changes_nothing(server: RunningServer) -> None:
+    with pytest.raises(AccessDeniedError) as info:
+        connect(server.url, secret="not-the-secret").create_project("intruder")
+    assert info.value.http_status == 403
+    assert [p.name for p in connect(server.url).list_projects()] == []
+
+
+def test_a_dot_dot_key_is_refused_and_nothing_leaves_the_data_folder(
+    server: RunningServer, backend: LocalBackend
+) -> None:
+    s3: Any = connect(server.url).s3_client()
+    s3.create_bucket(Bucket=BUCKET)
+    before = {p for p in backend.data.parent.rglob("*") if p.is_file()}
+    for key in ("../escape.txt", "a/../../escape.txt", "..\\escape.txt"):
+        with pytest.raises(ClientError) as info:
+            s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400, key
+    after = {p for p in backend.data.parent.rglob("*") if p.is_file()}
+    assert not [p for p in after - before if "escape" in p.name]
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET)
+
+
+def _huge_png(side: int) -> bytes:
+    """A tiny file whose header claims a ``side`` x ``side`` RGB image."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IEND", b"")
+
+
+def test_a_30000_px_png_is_refused_by_a_hosted_model(
+    server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = connect(server.url)
+    service.s3_client().create_bucket(Bucket="images")
+    folder = write_dataset_folder(tmp_path / "parts", normal=24, anomaly=12, seed=4)
+    project = service.create_project("guarded")
+    project.import_folder(folder, "s3://images/parts/", progress=False, timeout=60)
+    version = project.create_model(output="s3://images/out/").result(timeout=120).version
+    model = project.model(version)
+    model.start(min_inference_units=1).result(timeout=60)
+
+    from PIL import Image
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server decoded the pixels of a refused image")
+
+    monkeypatch.setattr(Image.Image, "load", refuse)  # the server runs in this process
+    bomb = _huge_png(30_000)
+    client: Any = service.client  # the raw client: the SDK would refuse it before sending
+    with pytest.raises(ClientError) as info:
+        client.detect_anomalies(
+            ProjectName="guarded", ModelVersion=version, Body=bomb, ContentType="image/png"
+        )
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert "30000" in info.value.response["Error"]["Message"]
+    monkeypatch.undo()
+    # the model still serves well-formed images afterwards
+    image = make_image(random.Random(8)).data
+    assert 0.0 <= model.detect(io.BytesIO(image)).confidence <= 1.0
+    model.stop().result(timeout=60)
