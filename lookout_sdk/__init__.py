@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from lookout_sdk.resources.packaging import PackagingJob as PackagingJob
     from lookout_sdk.resources.project import Project as Project
     from lookout_sdk.resources.service import LookoutVision as LookoutVision
+    from lookout_sdk.runtime.batch import BatchItem as BatchItem
     from lookout_sdk.runtime.paging import ItemPaged as ItemPaged
     from lookout_sdk.runtime.polling import Poller as Poller
     from lookout_sdk.runtime.polling import PollingPolicy as PollingPolicy
@@ -135,6 +136,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["PackagingJob"], "lookout_sdk.resources.packaging"),
     **dict.fromkeys(["Project"], "lookout_sdk.resources.project"),
     **dict.fromkeys(["LookoutVision"], "lookout_sdk.resources.service"),
+    **dict.fromkeys(["BatchItem"], "lookout_sdk.runtime.batch"),
     **dict.fromkeys(["ItemPaged"], "lookout_sdk.runtime.paging"),
     **dict.fromkeys(["Poller", "PollingPolicy"], "lookout_sdk.runtime.polling"),
     **dict.fromkeys(["RetryPolicy"], "lookout_sdk.runtime.retry"),

@@ -672,17 +672,12 @@ def test_a_bad_trailing_checksum_is_refused(
 
 
 def test_over_real_http(folder_store: FolderObjectStore, tmp_path: Path) -> None:
-    from waitress import wasyncore
-    from waitress.server import create_server
+    from lookout_sdk.local.http.server import start_in_thread
 
     app = S3App()
     app.store = folder_store
-    server: Any = create_server(
-        app, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    client = _client(f"http://127.0.0.1:{server.effective_port}")
+    server = start_in_thread(app, threads=4)
+    client = _client(server.url)
     try:
         client.create_bucket(Bucket="served")
         client.put_object(Bucket="served", Key="a/b c.txt", Body=b"0123", Metadata={"m": "1"})
@@ -703,7 +698,4 @@ def test_over_real_http(folder_store: FolderObjectStore, tmp_path: Path) -> None
             client.get_object(Bucket="served", Key="missing")
     finally:
         client.close()
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(server._map)  # open connections would keep the loop running
-        thread.join(5)
-    assert not thread.is_alive()
+        server.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -15,6 +15,7 @@ from lookout_sdk.records.model import ModelDescription
 from lookout_sdk.records.packaging import GreengrassConfiguration, PackagingJobDescription
 from lookout_sdk.resources._base import Taggable, describe_or_none, make_poller, status_outcome
 from lookout_sdk.resources.packaging import PackagingJob
+from lookout_sdk.runtime.batch import BatchItem, map_bounded
 from lookout_sdk.runtime.polling import Outcome, Poller
 
 if TYPE_CHECKING:
@@ -129,6 +130,23 @@ class Model(Taggable):
         params = {**self._ids(), "Body": data, "ContentType": info.content_type}
         answer = self._service.invoker.call("DetectAnomalies", params)
         return DetectionResult.from_api(answer["DetectAnomalyResult"])
+
+    def detect_many(
+        self,
+        images: Iterable[ImageSource],
+        *,
+        max_workers: int = 4,
+    ) -> Iterator[BatchItem[ImageSource, DetectionResult]]:
+        """Ask the hosted model about many images, ``max_workers`` requests at a time.
+
+        Results come back in input order as :class:`~lookout_sdk.BatchItem` values
+        (``source``, and ``result`` or ``error``). Images are read only as they are
+        needed and at most twice ``max_workers`` are in flight, so memory stays bounded
+        however many there are. A failure on one image (a bad file, an error answer) is
+        reported in its item; the rest go on. Start the model with enough inference
+        units to answer that many requests at once.
+        """
+        return map_bounded(self.detect, images, max_workers=max_workers)
 
     def package(
         self,

@@ -1,12 +1,11 @@
-"""The model packaging job: the trained model's files, as a component, to S3."""
+"""The model packaging job: the trained model as an edge package, written to S3."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from typing import Any
 
+from lookout_sdk.edge.package import DEFAULT_COMPONENT_VERSION, package_key, write_package
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.store.state import set_job_status
 
@@ -14,7 +13,7 @@ __all__ = ["package_model"]
 
 
 def package_model(ctx: Context, project: str, name: str, payload: dict[str, Any]) -> None:
-    """Write the model's files, with the job's metadata, as a zip to the S3 output."""
+    """Write the model as an edge package to the job's S3 output location."""
     job = (
         ctx.store.read()
         .execute("SELECT * FROM packaging_jobs WHERE project = ? AND name = ?", (project, name))
@@ -25,22 +24,15 @@ def package_model(ctx: Context, project: str, name: str, payload: dict[str, Any]
     with ctx.store.transaction() as db:
         set_job_status(db, project, name, "RUNNING")
     config = json.loads(job["configuration"])["Greengrass"]
-    component, component_version = config["ComponentName"], config.get("ComponentVersion", "1.0.0")
+    component = config["ComponentName"]
+    component_version = config.get("ComponentVersion") or DEFAULT_COMPONENT_VERSION
     folder = ctx.hosted.folder(project, job["model_version"])
     try:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()):
-                archive.write(path, path.name)
-            metadata = {
-                "Greengrass": config,
-                "Project": project,
-                "ModelVersion": job["model_version"],
-            }
-            archive.writestr("component.json", json.dumps(metadata))
+        package = write_package(
+            folder, project=project, model_version=job["model_version"], greengrass=config
+        )
         location = config["S3OutputLocation"]
-        key = f"{location.get('Prefix') or ''}{component}-{component_version}.zip"
-        ctx.objects.put(location["Bucket"], key, buffer.getvalue())
+        ctx.objects.put(location["Bucket"], package_key(config), package)
     except Exception as error:  # any failure is the job's status message
         with ctx.store.transaction() as db:
             set_job_status(db, project, name, "FAILED", f"packaging failed: {error}")

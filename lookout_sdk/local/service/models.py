@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lookout_sdk.local.context import Context
+from lookout_sdk.local.engine.api_shapes import detect_anomaly_result
+from lookout_sdk.local.engine.images import ImageRejected
 from lookout_sdk.local.hosting import ModelNotLoadedError
 from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded, validation
 from lookout_sdk.local.service.paging import page
@@ -14,9 +16,6 @@ from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.queue import enqueue
 from lookout_sdk.local.store.state import set_model_status
-
-if TYPE_CHECKING:
-    from lookout_sdk.local.engine import Prediction
 
 __all__ = [
     "create_model",
@@ -216,28 +215,10 @@ def detect_anomalies(
     content_type = str(params.get("ContentType", "")).split(";")[0].strip().lower()
     if content_type not in ("image/png", "image/jpeg"):
         raise validation(f"ContentType {content_type!r} is not image/png or image/jpeg")
-    from lookout_sdk.local.engine import ImageRejected
-
     try:
         prediction = ctx.hosted.detect(row["project"], row["version"], bytes(params["Body"]))
     except ImageRejected as error:
         raise validation(str(error)) from error
     except ModelNotLoadedError as error:
         raise conflict("MODEL", _model_id(row), f"{error}; start it again") from error
-    return {"DetectAnomalyResult": _detection(prediction)}
-
-
-def _detection(prediction: Prediction) -> dict[str, Any]:
-    """The API's DetectAnomalyResult for an engine's prediction."""
-    result: dict[str, Any] = {
-        "Source": {"Type": "direct"},
-        "IsAnomalous": bool(prediction.is_anomalous),
-        "Confidence": float(prediction.confidence),
-    }
-    if prediction.mask_png is not None:
-        result["AnomalyMask"] = prediction.mask_png
-        result["Anomalies"] = [
-            {"Name": name, "PixelAnomaly": {"TotalPercentageArea": float(area), "Color": color}}
-            for name, area, color in prediction.anomalies
-        ]
-    return result
+    return {"DetectAnomalyResult": detect_anomaly_result(prediction)}
