@@ -92,7 +92,13 @@ class LocalBackend:
         result: Any = response(environ, start_response)
         return result  # type: ignore[no-any-return]
 
-    def close(self) -> None:
-        """Stop the worker and the hosted models."""
+    def close(self, *, drain: bool = False) -> None:
+        """Stop the worker and the hosted models.
+
+        With ``drain``, first wait until every queued job has run (a backend that lives
+        only as long as one process must finish what it acknowledged).
+        """
+        if drain:
+            self.worker.drain()
         self.worker.stop()
         self.hosting.close()

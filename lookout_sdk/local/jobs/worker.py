@@ -16,6 +16,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -107,13 +108,32 @@ class Worker:
             thread.join(timeout)
         self._threads.clear()
 
+    def pending(self) -> int:
+        """How many jobs are queued or running."""
+        row = (
+            self.context.store.read()
+            .execute("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+            .fetchone()
+        )
+        return int(row[0])
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until no job is queued or running; ``False`` if ``timeout`` came first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.pending():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            with self._wake:
+                self._wake.wait(timeout=0.05)
+        return True
+
     def recover(self) -> None:
         """Settle jobs a previous process left running, and reload hosted models."""
         with self.context.store.transaction() as db:
             for job in db.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
                 if job["kind"] in HEAVY:
                     interrupted(db, job["kind"], job["project"], job["target"])
-                    db.execute("UPDATE jobs SET state = 'done' WHERE id = ?", (job["id"],))
+                    db.execute("DELETE FROM jobs WHERE id = ?", (job["id"],))
                 else:
                     db.execute("UPDATE jobs SET state = 'queued' WHERE id = ?", (job["id"],))
             for model in db.execute("SELECT * FROM models WHERE status = 'HOSTED'").fetchall():
@@ -168,5 +188,6 @@ class Worker:
                 interrupted(db, kind, project, target, reason="failed unexpectedly")
         finally:
             with self.context.store.transaction() as db:
-                db.execute("UPDATE jobs SET state = 'done' WHERE id = ?", (job["id"],))
+                db.execute("DELETE FROM jobs WHERE id = ?", (job["id"],))
+            self.wake()  # for drain(), and for jobs this one made possible
         _log.info("job %s %s/%s finished", kind, project, target)
