@@ -27,4 +27,7 @@ def test_workflow_runs_end_to_end_on_the_local_backend() -> None:
     assert "train and evaluate" in out
     assert "F1 " in out
     assert "hole     -> anomalous" in out
-    assert out.rstrip().splitlines()[-2] == "cleaned up"
+    lines = out.rstrip().splitlines()
+    assert lines[-3].startswith("clean up")
+    assert lines[-2].startswith("metrics: F1 ")
+    assert lines[-1].startswith("done in ")

@@ -10,7 +10,7 @@ import attrs
 from lookout_sdk.errors import ResourceNotFoundError
 from lookout_sdk.records.common import S3Location, S3Object, tags_to_api
 from lookout_sdk.records.dataset import DatasetDescription
-from lookout_sdk.records.enums import DatasetType
+from lookout_sdk.records.enums import DatasetType, ModelStatus
 from lookout_sdk.records.model import ModelDescription, ModelSummary
 from lookout_sdk.records.packaging import PackagingJobSummary
 from lookout_sdk.records.project import ProjectDescription
@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
 
 __all__ = ["Project"]
+
+#: The operation to wait for before a model in this status can be stopped or deleted.
+_SETTLING = {
+    ModelStatus.TRAINING: "train_model",
+    ModelStatus.STARTING_HOSTING: "start_model",
+    ModelStatus.STOPPING_HOSTING: "stop_model",
+    ModelStatus.DELETING: "delete_model",
+}
 
 
 def _s3_location(output: S3Location | str) -> S3Location:
@@ -65,12 +73,23 @@ class Project(Taggable):
         """Whether the project exists."""
         return describe_or_none(self.describe) is not None
 
-    def delete(self, *, missing_ok: bool = True, client_token: str | None = None) -> None:
-        """Delete the project (it must have no models or datasets left).
+    def delete(
+        self,
+        *,
+        missing_ok: bool = True,
+        force: bool = False,
+        timeout: float | None = None,
+        client_token: str | None = None,
+    ) -> None:
+        """Delete the project and its datasets (it must have no model versions left).
 
-        Deleting a project that is already gone is not an error unless
-        ``missing_ok=False``.
+        With ``force``, every model version is removed first: hosted ones are stopped,
+        and each deletion is waited on (``timeout`` seconds at most for each step; the
+        polling policy's default when ``None``). Deleting a project that is already gone
+        is not an error unless ``missing_ok=False``.
         """
+        if force and (missing_ok is False or self.exists()):
+            self._delete_models(timeout)
         try:
             self._service.invoker.call(
                 "DeleteProject", {"ProjectName": self.name}, client_token=client_token
@@ -78,6 +97,20 @@ class Project(Taggable):
         except ResourceNotFoundError:
             if not missing_ok:
                 raise
+
+    def _delete_models(self, timeout: float | None) -> None:
+        wait: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        for summary in self.list_models():
+            model = self.model(summary.version)
+            # let a change under way settle; then a hosted model must stop before it goes
+            settling = _SETTLING.get(summary.status)
+            if settling is not None:
+                model.poller(settling).wait(**wait)
+                if settling == "delete_model":
+                    continue
+            if model.describe().status in (ModelStatus.HOSTED, ModelStatus.HOSTING_FAILED):
+                model.stop().result(**wait)
+            model.delete().result(**wait)
 
     # -- datasets ---------------------------------------------------------------------
 
