@@ -39,7 +39,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lookout-example-") as scratch:
         workdir = Path(scratch)
         if options.aws or options.endpoint_url:
-            service = lv.LookoutVision(region_name=options.region, endpoint_url=options.endpoint_url)
+            service = lv.LookoutVision(
+                region_name=options.region, endpoint_url=options.endpoint_url
+            )
         else:
             service = lv.LookoutVision.local(workdir / "local-backend", region_name=options.region)
         with service:

@@ -11,18 +11,23 @@ has it, or a model the user put in ``~/.aws/models``, keeps precedence.
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import boto3
     import botocore.session
+    from botocore.loaders import Loader
+    from botocore.model import ServiceModel
 
 __all__ = [
     "API_PATH_PREFIX",
     "API_VERSION",
     "DATA_PATH",
     "SERVICE_NAME",
+    "bundled_paginators",
+    "bundled_service_model",
     "register_service",
     "service_is_known",
 ]
@@ -36,6 +41,30 @@ API_VERSION = "2020-11-20"
 API_PATH_PREFIX = f"/{API_VERSION}/"
 #: The folder holding the bundled definition, laid out as botocore's data folder is.
 DATA_PATH = str(Path(__file__).resolve().parent / "data")
+
+
+@cache
+def bundled_service_model() -> ServiceModel:
+    """The bundled ``lookoutvision`` service model, read without making a client."""
+    from botocore.model import ServiceModel
+
+    data = _loader().load_service_model(SERVICE_NAME, "service-2")
+    return ServiceModel(data, SERVICE_NAME)
+
+
+@cache
+def bundled_paginators() -> dict[str, dict[str, str]]:
+    """The bundled paginator settings, by operation name."""
+    pagination: dict[str, dict[str, str]] = _loader().load_service_model(
+        SERVICE_NAME, "paginators-1"
+    )["pagination"]
+    return pagination
+
+
+def _loader() -> Loader:
+    from botocore.loaders import Loader
+
+    return Loader(extra_search_paths=[DATA_PATH], include_default_search_paths=False)
 
 
 def _botocore_session(

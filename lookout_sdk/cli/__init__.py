@@ -1,4 +1,8 @@
-"""The ``lookout`` command line."""
+"""The ``lookout`` command line, for CI pipelines and terminals.
+
+It needs the ``cli`` extra (``pip install 'lookout-sdk[cli]'``, included in ``local``).
+Importing this package is cheap: click and the SDK load when a command runs.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ __all__ = ["main"]
 
 
 def main() -> None:
-    """Run the ``lookout`` command (click is part of the ``local`` extra)."""
+    """Run the ``lookout`` command."""
     try:
-        from lookout_sdk.cli.commands import cli
+        from lookout_sdk.cli.app import cli
     except ModuleNotFoundError as error:
-        sys.exit(f"lookout needs the 'local' extra: pip install 'lookout-sdk[local]' ({error})")
-    cli()
+        sys.exit(f"lookout needs the 'cli' extra: pip install 'lookout-sdk[cli]' ({error})")
+    cli(prog_name="lookout")

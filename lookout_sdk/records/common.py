@@ -22,6 +22,14 @@ class S3Location:
         """Build from the API's ``S3Location`` shape."""
         return cls(bucket=data["Bucket"], prefix=data.get("Prefix"))
 
+    @classmethod
+    def from_uri(cls, uri: str) -> S3Location:
+        """Parse ``s3://bucket`` or ``s3://bucket/prefix``."""
+        if not uri.startswith("s3://") or not uri[5:].split("/", 1)[0]:
+            raise ValueError(f"not an s3://bucket/prefix URI: {uri!r}")
+        bucket, _, prefix = uri[5:].partition("/")
+        return cls(bucket=bucket, prefix=prefix or None)
+
     def to_api(self) -> dict[str, Any]:
         """Return the API's ``S3Location`` shape."""
         out: dict[str, Any] = {"Bucket": self.bucket}

@@ -39,15 +39,6 @@ _SETTLING = {
 }
 
 
-def _s3_location(output: S3Location | str) -> S3Location:
-    if isinstance(output, S3Location):
-        return output
-    if not output.startswith("s3://"):
-        raise ValueError(f"output must be an S3Location or an s3://bucket/prefix URI: {output!r}")
-    bucket, _, prefix = output[5:].partition("/")
-    return S3Location(bucket=bucket, prefix=prefix or None)
-
-
 @attrs.frozen
 class Project(Taggable):
     """A Lookout for Vision project, named by ``name``.
@@ -219,7 +210,11 @@ class Project(Taggable):
         """
         params: dict[str, Any] = {
             "ProjectName": self.name,
-            "OutputConfig": {"S3Location": _s3_location(output).to_api()},
+            "OutputConfig": {
+                "S3Location": (
+                    output if isinstance(output, S3Location) else S3Location.from_uri(output)
+                ).to_api()
+            },
             "Description": description,
             "KmsKeyId": kms_key_id,
             "Tags": tags_to_api(tags) if tags else None,

@@ -44,6 +44,9 @@ class LookoutVision:
         polling: how long-running operations are waited on.
         s3: the S3 client dataset imports and exports use; by default one is made
             from the same session and region when first needed.
+        s3_endpoint_url: the endpoint of that S3 client when the SDK makes it, with
+            path-style addressing (for ``lookout serve``, MinIO and other S3-compatible
+            stores); ``AWS_ENDPOINT_URL_S3`` applies as in boto3 when this is not given.
     """
 
     def __init__(
@@ -58,8 +61,12 @@ class LookoutVision:
         retry: RetryPolicy | None = None,
         polling: PollingPolicy | None = None,
         s3: BaseClient | None = None,
+        s3_endpoint_url: str | None = None,
     ) -> None:
+        if s3 is not None and s3_endpoint_url is not None:
+            raise TypeError("s3= cannot be combined with s3_endpoint_url=")
         self.retry = retry or RetryPolicy()
+        self._s3_endpoint_url = s3_endpoint_url
         self.polling = polling or PollingPolicy()
         self._session = session
         self._s3 = s3
@@ -134,10 +141,15 @@ class LookoutVision:
         """
         if self._s3 is None:
             import boto3
+            from botocore.config import Config
 
             session = self._session or boto3.Session()
             make_client: Any = session.client
-            self._s3 = make_client("s3", region_name=self.client.meta.region_name)
+            options: dict[str, Any] = {"region_name": self.client.meta.region_name}
+            if self._s3_endpoint_url is not None:
+                options["endpoint_url"] = self._s3_endpoint_url
+                options["config"] = Config(s3={"addressing_style": "path"})
+            self._s3 = make_client("s3", **options)
         return self._s3
 
     # -- projects -----------------------------------------------------------------

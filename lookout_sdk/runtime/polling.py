@@ -119,7 +119,7 @@ class Poller(Generic[T]):
         self._status_of = status_of
         self._message_of = message_of
         self._policy = policy
-        self._on_status = on_status
+        self._status_callbacks: list[Callable[[str, T], None]] = [on_status] if on_status else []
         self._lock = threading.RLock()
         self._callbacks: list[Callable[[Poller[T]], None]] = []
         self._record: T = _UNSET
@@ -156,6 +156,11 @@ class Poller(Generic[T]):
                 self._callbacks.append(callback)
                 return
         callback(self)
+
+    def add_status_callback(self, callback: Callable[[str, T], None]) -> None:
+        """Also call ``callback(status, record)`` each time a new status is seen."""
+        with self._lock:
+            self._status_callbacks.append(callback)
 
     # -- looking ------------------------------------------------------------------
 
@@ -235,8 +240,8 @@ class Poller(Generic[T]):
         if changed:
             ids = " ".join(f"{k}={v}" for k, v in self.identity.items())
             _log.info("%s %s: status %s", self.kind, ids, status)
-            if self._on_status is not None:
-                self._on_status(status, record)
+            for on_status in list(self._status_callbacks):
+                on_status(status, record)
         for callback in callbacks:
             callback(self)
 

@@ -14,25 +14,16 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import attrs
-from botocore.loaders import Loader
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import OperationModel, Shape
 
-from lookout_sdk.api.registry import DATA_PATH, SERVICE_NAME
+from lookout_sdk.api.registry import bundled_service_model
 from lookout_sdk.local.service.errors import validation
 
-__all__ = ["Protocol", "Route", "encode_json", "service_model"]
-
-
-@lru_cache(maxsize=1)
-def service_model() -> ServiceModel:
-    """The bundled ``lookoutvision`` service model."""
-    loader = Loader(extra_search_paths=[DATA_PATH], include_default_search_paths=False)
-    return ServiceModel(loader.load_service_model(SERVICE_NAME, "service-2"), SERVICE_NAME)
+__all__ = ["Protocol", "Route", "encode_json"]
 
 
 @attrs.frozen
@@ -81,7 +72,7 @@ class Protocol:
     """Finds the operation of a request and reads its parameters."""
 
     def __init__(self) -> None:
-        model = service_model()
+        model = bundled_service_model()
         self.routes = [_route(model.operation_model(name)) for name in model.operation_names]
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:

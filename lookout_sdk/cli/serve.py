@@ -1,25 +1,15 @@
-"""The commands of ``lookout``."""
+"""``lookout serve``: the local backend over HTTP."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
 
-__all__ = ["cli"]
+__all__ = ["serve"]
 
 
-@click.group()
-@click.version_option(package_name="lookout-sdk")
-@click.option("-v", "--verbose", count=True, help="More log output (repeat for debug).")
-def cli(verbose: int) -> None:
-    """Work with Amazon Lookout for Vision, or its local stand-in."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option(
@@ -27,6 +17,7 @@ def cli(verbose: int) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path.home() / ".lookout_sdk" / "local",
     show_default=True,
+    envvar="LOOKOUT_LOCAL",
     help="Data folder: metadata, objects and models.",
 )
 @click.option(
@@ -49,7 +40,11 @@ def serve(
     threads: int,
     s3_endpoint_url: str | None,
 ) -> None:
-    """Serve the Lookout for Vision API and an S3 subset over HTTP."""
+    """Serve the Lookout for Vision API and an S3 subset over HTTP until Ctrl-C.
+
+    Point any client at it with --endpoint-url or AWS_ENDPOINT_URL_LOOKOUTVISION. It
+    listens on 127.0.0.1 unless credentials are configured.
+    """
     from lookout_sdk.local.app import LocalBackend
     from lookout_sdk.local.http.auth import load_credentials
     from lookout_sdk.local.http.server import check_bind
@@ -67,8 +62,16 @@ def serve(
 
         objects = S3ObjectStore(boto3.client("s3", endpoint_url=s3_endpoint_url))
     backend = LocalBackend(data, objects=objects)
-    click.echo(f"lookout: serving {data} on http://{host}:{port} (Ctrl-C to stop)", err=True)
+    url = f"http://{host}:{port}"
+    click.echo(f"lookout: serving {data} on {url} (Ctrl-C to stop)", err=True)
+    click.echo(
+        f"lookout: point clients here with AWS_ENDPOINT_URL_LOOKOUTVISION={url} "
+        f"AWS_ENDPOINT_URL_S3={url}",
+        err=True,
+    )
     try:
         run(backend, host=host, port=port, threads=threads, credentials=keys)
+    except KeyboardInterrupt:
+        click.echo("lookout: stopped", err=True)
     finally:
         backend.close()
