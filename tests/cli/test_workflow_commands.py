@@ -80,10 +80,25 @@ def _make_bucket(lookout: Lookout, bucket: str) -> None:
         service.close()
 
 
-def test_datasets_empty_and_from_a_manifest(lookout: Lookout) -> None:
+def test_datasets_from_s3_from_a_manifest_and_empty(lookout: Lookout, tmp_path: Path) -> None:
+    folder = write_dataset_folder(tmp_path / "parts", normal=24, anomaly=12, seed=6)
+    _make_bucket(lookout, "images")
+    lookout.json("projects", "create", "first")
+    first = lookout.json(
+        "datasets", "create", "-p", "first", "--from-folder", str(folder), "--to", "s3://images/p/"
+    )
+    manifest = first["manifests"]["train"]
     lookout.json("projects", "create", "p")
-    empty = lookout.json("datasets", "create", "-p", "p", "--type", "train", "--wait")
-    assert set(empty) == DATASET_FIELDS
+    in_place = lookout.json("datasets", "create", "-p", "p", "--from-s3", "s3://images/p/")
+    assert in_place["uploaded"] == 0  # read where it is
+    assert in_place["datasets"]["train"]["image_stats"]["total"] == 36
+    lookout.json("projects", "create", "q")
+    from_manifest = lookout.json(
+        "datasets", "create", "-p", "q", "--type", "train", "--manifest", manifest, "--wait"
+    )
+    assert set(from_manifest) == DATASET_FIELDS
+    assert from_manifest["image_stats"]["total"] == 36
+    empty = lookout.json("datasets", "create", "-p", "q", "--type", "test", "--wait")
     assert empty["status"] == "CREATE_COMPLETE"
     usage = lookout("datasets", "create", "-p", "p")
     assert usage.exit_code == 2
