@@ -13,6 +13,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
+import boto3
+
+from lookout_sdk import LookoutVision, PollingPolicy, RetryPolicy
+
+
+def connect(url: str, access: str = "k", secret: str = "s") -> LookoutVision:
+    """An SDK client for a server at ``url``: one attempt per call, quick polling."""
+    session = boto3.Session(
+        aws_access_key_id=access, aws_secret_access_key=secret, region_name="us-east-1"
+    )
+    return LookoutVision(
+        session=session,
+        endpoint_url=url,
+        s3_endpoint_url=url,
+        retry=RetryPolicy(max_attempts=1),
+        polling=PollingPolicy(initial_delay=0.05, max_delay=0.5),
+    )
 
 
 def free_port() -> int:

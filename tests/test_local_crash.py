@@ -8,30 +8,12 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-import boto3
-
-from lookout_sdk import LookoutVision, ModelStatus, PollingPolicy, RetryPolicy
+from lookout_sdk import ModelStatus
 from lookout_sdk.datasets.manifest import ManifestEntry
 from lookout_sdk.testing.synthetic import write_dataset_folder
-from tests.server_process import start_server
+from tests.server_process import connect, start_server
 
 BUCKET = "crash"
-
-
-def client_for(url: str) -> LookoutVision:
-    session = boto3.Session(
-        aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
-    )
-    s3 = session.client(
-        "s3", endpoint_url=url, config=boto3.session.Config(s3={"addressing_style": "path"})
-    )
-    return LookoutVision(
-        session=session,
-        endpoint_url=url,
-        s3=s3,
-        retry=RetryPolicy(max_attempts=1),
-        polling=PollingPolicy(initial_delay=0.1, max_delay=0.5),
-    )
 
 
 def integrity(data: Path) -> str:
@@ -60,7 +42,7 @@ def test_kill_during_training_then_restart(tmp_path: Path) -> None:
     )
     server = start_server(data)
     try:
-        service = client_for(server.url)
+        service = connect(server.url)
         service.s3_client().create_bucket(Bucket=BUCKET)
         project = service.create_project("crash")
         project.import_folder(folder, f"s3://{BUCKET}/parts/", progress=False, timeout=120)
@@ -72,7 +54,7 @@ def test_kill_during_training_then_restart(tmp_path: Path) -> None:
     assert integrity(data) == "ok"
     server = start_server(data)
     try:
-        service = client_for(server.url)
+        service = connect(server.url)
         model = service.project("crash").model(version.version)
         description = model.describe()  # the acknowledged CreateModel survived
         assert description.status is ModelStatus.TRAINING_FAILED
@@ -94,7 +76,7 @@ def test_kill_during_a_20000_entry_update_then_restart(tmp_path: Path) -> None:
     ]
     server = start_server(data)
     try:
-        service = client_for(server.url)
+        service = connect(server.url)
         project = service.create_project("bulk")
         project.create_dataset("train").result(timeout=30)
         poller = project.dataset("train").update_entries(entries)  # acknowledged (202)
@@ -104,7 +86,7 @@ def test_kill_during_a_20000_entry_update_then_restart(tmp_path: Path) -> None:
     assert integrity(data) == "ok"
     server = start_server(data)
     try:
-        service = client_for(server.url)
+        service = connect(server.url)
         dataset = service.project("bulk").dataset("train")
         description = dataset.poller("update_dataset").result(timeout=120)
         stats = description.image_stats

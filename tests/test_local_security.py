@@ -10,15 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lookout_sdk import AccessDeniedError, LookoutVision, PollingPolicy, RetryPolicy
+from lookout_sdk import AccessDeniedError, LookoutVision
 from lookout_sdk.local.app import LocalBackend
 from lookout_sdk.local.http.server import RunningServer, start_in_thread
 from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from tests.server_process import connect as connect_to
 
 ACCESS, SECRET = "AKIDLOCALTEST", "local-secret"
 BUCKET = "secure"
@@ -38,17 +37,7 @@ def server(backend: LocalBackend) -> Iterator[RunningServer]:
 
 
 def connect(url: str, secret: str = SECRET) -> LookoutVision:
-    session = boto3.Session(
-        aws_access_key_id=ACCESS, aws_secret_access_key=secret, region_name="us-east-1"
-    )
-    s3 = session.client("s3", endpoint_url=url, config=Config(s3={"addressing_style": "path"}))
-    return LookoutVision(
-        session=session,
-        endpoint_url=url,
-        s3=s3,
-        retry=RetryPolicy(max_attempts=1),
-        polling=PollingPolicy(initial_delay=0.05, max_delay=0.5),
-    )
+    return connect_to(url, ACCESS, secret)
 
 
 def test_a_wrong_signature_gets_403_and_changes_nothing(server: RunningServer) -> None:

@@ -14,6 +14,7 @@ from lookout_sdk.cli.options import (
     output_option,
     project_option,
     tag_option,
+    timeout_option,
     wait_options,
 )
 from lookout_sdk.cli.output import emit
@@ -190,13 +191,7 @@ def delete(
 @project_option
 @model_version_option
 @click.option("--until", "target", type=_STATUSES, required=True, help="The status to wait for.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=4 * 3600,
-    show_default=True,
-    help="Give up after this many seconds (exit code 3).",
-)
+@timeout_option(4 * 3600, "Give up after this many seconds (exit code 3).")
 @output_option
 @pass_settings
 def wait(settings: Settings, project: str, model_version: str, target: str, timeout: float) -> None:
@@ -314,13 +309,7 @@ def package(
 
 @click.command(name="wait")
 @click.argument("token")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=4 * 3600,
-    show_default=True,
-    help="Give up after this many seconds (exit code 3).",
-)
+@timeout_option(4 * 3600, "Give up after this many seconds (exit code 3).")
 @output_option
 @pass_settings
 def wait_token(settings: Settings, token: str, timeout: float) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "parse_tags",
     "project_option",
     "tag_option",
+    "timeout_option",
     "wait_options",
 ]
 
@@ -66,16 +67,23 @@ def model_version_option(command: F) -> F:
     return option(command)
 
 
+def timeout_option(default: float, help_text: str) -> Callable[[F], F]:
+    """``--timeout SECONDS``: how long a wait may take before it gives up (exit code 3)."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
 def wait_options(default_timeout: float) -> Callable[[F], F]:
     """``--wait/--no-wait`` and ``--timeout SECONDS`` for a long-running operation."""
 
     def decorate(command: F) -> F:
-        command = click.option(
-            "--timeout",
-            type=click.FloatRange(min=0),
-            default=default_timeout,
-            show_default=True,
-            help="With --wait, give up waiting after this many seconds (exit code 3).",
+        command = timeout_option(
+            default_timeout, "With --wait, give up waiting after this many seconds (exit code 3)."
         )(command)
         return click.option(
             "--wait/--no-wait",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lookout_sdk.cli.options import client_token_option, output_option
+from lookout_sdk.cli.options import client_token_option, output_option, timeout_option
 from lookout_sdk.cli.output import emit
 from lookout_sdk.cli.settings import Settings, pass_settings
 
@@ -50,13 +50,7 @@ def describe(settings: Settings, name: str) -> None:
 @click.option(
     "--force", is_flag=True, help="First stop and delete every model version of the project."
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=1800,
-    show_default=True,
-    help="With --force, the most seconds to wait for each model to stop or go.",
-)
+@timeout_option(1800, "With --force, the most seconds to wait for each model to stop or go.")
 @click.option(
     "--missing-ok/--no-missing-ok",
     default=True,
