@@ -4,6 +4,11 @@ Each image is a grey, brushed-metal-like texture. Anomalous images carry one or 
 defects drawn on top (a dark ``scratch``, a round ``hole``, a soft ``stain``), and their
 masks paint each defect's pixels in its class colour over the background colour. The
 same seed always gives the same bytes. Pillow is required (the ``datasets`` extra).
+
+With ``category=`` (see :mod:`lookout_sdk.testing.scenes`), the image is instead one of
+six benchmark categories (four textures, two aligned parts) with that category's
+defects (:data:`CATEGORY_DEFECTS`), masks painted in :data:`DEFECT_COLORS`; these also
+need numpy and scipy (the ``local`` extra). Without it, every output is as before.
 """
 
 from __future__ import annotations
@@ -17,11 +22,16 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from lookout_sdk.testing.categories import CATEGORIES, CATEGORY_DEFECTS, DEFECT_COLORS
+
 if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = [
+    "CATEGORIES",
+    "CATEGORY_DEFECTS",
     "DEFECT_CLASSES",
+    "DEFECT_COLORS",
     "SyntheticImage",
     "make_image",
     "write_dataset_folder",
@@ -82,10 +92,17 @@ def make_image(
     size: tuple[int, int] = (96, 96),
     defects: Sequence[str] = (),
     image_format: str = "PNG",
+    category: str | None = None,
 ) -> SyntheticImage:
-    """Draw one image with ``defects`` (names from :data:`DEFECT_CLASSES`)."""
+    """Draw one image with ``defects`` (names from :data:`DEFECT_CLASSES`).
+
+    With ``category`` (one of :data:`CATEGORIES`), draw that category instead, with
+    defects from ``CATEGORY_DEFECTS[category]``.
+    """
     from PIL import Image, ImageDraw
 
+    if category is not None:
+        return _category_image(rng, category, size, tuple(defects), image_format)
     image = _texture(rng, size)
     mask = Image.new("RGB", size, BACKGROUND_COLOR)
     image_draw, mask_draw = ImageDraw.Draw(image), ImageDraw.Draw(mask)
@@ -95,6 +112,30 @@ def make_image(
         data=_encode(image, image_format),
         defects=tuple(defects),
         mask=_encode(mask, "PNG") if defects else None,
+    )
+
+
+def _category_image(
+    rng: random.Random,
+    category: str,
+    size: tuple[int, int],
+    defects: tuple[str, ...],
+    image_format: str,
+) -> SyntheticImage:
+    from PIL import Image
+
+    from lookout_sdk.testing.scenes import draw_scene
+
+    scene = draw_scene(rng, category, size, defects)
+    mask: bytes | None = None
+    if defects:
+        colors = [BACKGROUND_COLOR, *(DEFECT_COLORS[kind] for kind in defects)]
+        palette = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in colors]
+        painted = Image.new("RGB", size)
+        painted.putdata([palette[label] for label in scene.labels.ravel().tolist()])
+        mask = _encode(painted, "PNG")
+    return SyntheticImage(
+        data=_encode(Image.fromarray(scene.rgb), image_format), defects=defects, mask=mask
     )
 
 
@@ -115,12 +156,14 @@ def write_dataset_folder(
     masks: bool = False,
     classes: Sequence[str] = ("scratch", "hole"),
     seed: int = 0,
+    category: str | None = None,
 ) -> Path:
     """Write a dataset folder in the layout ``lookout_sdk.datasets`` reads.
 
     ``normal/`` and ``anomaly/`` hold the images; with ``masks=True``, ``masks/`` holds
     one PNG mask per anomaly (same file stem) and ``colormap.json`` names the colours.
-    Anomaly *i* gets the defect ``classes[i % len(classes)]``.
+    Anomaly *i* gets the defect ``classes[i % len(classes)]``. With ``category``, the
+    images are of that benchmark category, and ``classes`` must be among its defects.
     """
     root = Path(root)
     rng = random.Random(seed)
@@ -128,15 +171,18 @@ def write_dataset_folder(
     for folder in ("normal", "anomaly", *(("masks",) if masks else ())):
         (root / folder).mkdir(parents=True, exist_ok=True)
     for number in range(normal):
-        image = make_image(rng, size=size, image_format=image_format)
+        image = make_image(rng, size=size, image_format=image_format, category=category)
         (root / "normal" / f"normal-{number:04d}{suffix}").write_bytes(image.data)
     for number in range(anomaly):
         kind = classes[number % len(classes)]
-        image = make_image(rng, size=size, defects=[kind], image_format=image_format)
+        image = make_image(
+            rng, size=size, defects=[kind], image_format=image_format, category=category
+        )
         (root / "anomaly" / f"anomaly-{number:04d}{suffix}").write_bytes(image.data)
         if masks and image.mask is not None:
             (root / "masks" / f"anomaly-{number:04d}.png").write_bytes(image.mask)
     if masks:
-        color_map = {"background": BACKGROUND_COLOR, **{c: DEFECT_CLASSES[c] for c in classes}}
+        colors = DEFECT_CLASSES if category is None else DEFECT_COLORS
+        color_map = {"background": BACKGROUND_COLOR, **{c: colors[c] for c in classes}}
         (root / "colormap.json").write_text(json.dumps(color_map, indent=2) + "\n")
     return root
