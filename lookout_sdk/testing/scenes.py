@@ -64,6 +64,7 @@ class _Canvas:
         self.rgb = rgb
         self.labels = np.zeros(rgb.shape[:2], dtype=np.int16)
         self.scale = min(rgb.shape[:2]) / 224.0
+        self.offset = (0.0, 0.0)  # where an aligned part was placed, in pixels
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -314,7 +315,7 @@ def _render_parts(
 
 def _board(
     gen: np.random.Generator, canvas_shape: tuple[int, int], defect: str | None
-) -> tuple[Array, Mask | None]:
+) -> tuple[Array, Mask | None, tuple[float, float]]:
     k = min(canvas_shape) / 224.0
     offset = (gen.uniform(-2, 2) * k, gen.uniform(-2, 2) * k)
     weave = 5 * _unit_noise(gen, canvas_shape, 0.8)
@@ -343,8 +344,8 @@ def _board(
     )
     if defect in ("missing", "shift"):
         changed = np.abs(rgb - clean).max(axis=2) > 12
-        return rgb, changed
-    return rgb, None
+        return rgb, changed, offset
+    return rgb, None, offset
 
 
 def _draw_bracket_part(draw: Any, part: _Part, k: float, dx: float, dy: float) -> None:
@@ -370,7 +371,7 @@ _BRACKET_HOLES = [
 
 def _bracket(
     gen: np.random.Generator, canvas_shape: tuple[int, int], defect: str | None
-) -> tuple[Array, Mask | None, Mask]:
+) -> tuple[Array, Mask | None, Mask, tuple[float, float]]:
     from PIL import Image, ImageDraw
 
     k = min(canvas_shape) / 224.0
@@ -404,7 +405,7 @@ def _bracket(
         for part in _BRACKET_HOLES:
             _draw_bracket_part(full_draw, part, k, dx, dy)
         changed = (np.asarray(full)[..., 0] < 128) & ~drilled
-    return rgb, changed, solid
+    return rgb, changed, solid, (dx, dy)
 
 
 # ------------------------------------------------------------------------------ defects
@@ -518,11 +519,12 @@ def _solder(gen: np.random.Generator, canvas: _Canvas, label: int, region: Mask 
     """A solder bridge or splash: a small bright blob on the board."""
     chip = _BOARD[[p.kind for p in _BOARD].index("chip") + int(gen.integers(3))]
     k = canvas.scale
-    x = gen.uniform(chip.box[0], chip.box[2]) * k
-    y = (chip.box[1] - 4 if gen.random() < 0.5 else chip.box[3] + 4) * k
+    x = gen.uniform(chip.box[0], chip.box[2]) * k + canvas.offset[0]
+    y = (chip.box[1] - 4 if gen.random() < 0.5 else chip.box[3] + 4) * k + canvas.offset[1]
     blob = _disc(canvas.shape, x, y, gen.uniform(2, 4.5) * k, gen.uniform(1.5, 3) * k)
+    before = canvas.rgb.copy()
     canvas.rgb += blob[..., None] * (np.float32(215) - canvas.rgb)
-    canvas.mark(blob > 0.5, label)
+    canvas.mark((blob > 0.5) & (np.abs(canvas.rgb - before).max(axis=2) > 10), label)
 
 
 def _trace_cut(gen: np.random.Generator, canvas: _Canvas, label: int, region: Mask | None) -> None:
@@ -530,7 +532,8 @@ def _trace_cut(gen: np.random.Generator, canvas: _Canvas, label: int, region: Ma
     traces = [p for p in _BOARD if p.kind == "trace"]
     trace = traces[int(gen.integers(len(traces)))]
     k = canvas.scale
-    x0, y0, corner_x = trace.box[0] * k, trace.box[1] * k, trace.extra[0] * k
+    dx, dy = canvas.offset
+    x0, y0, corner_x = trace.box[0] * k + dx, trace.box[1] * k + dy, trace.extra[0] * k + dx
     t = gen.uniform(0.2, 0.8)
     x = x0 + t * (corner_x - x0)
     gap = gen.uniform(2, 5) * k
@@ -541,7 +544,9 @@ def _trace_cut(gen: np.random.Generator, canvas: _Canvas, label: int, region: Ma
 
 def _chip(gen: np.random.Generator, canvas: _Canvas, label: int, region: Mask | None) -> None:
     """A bite out of the plate's edge: the floor shows through."""
-    x0, y0, x1, y1 = (v * canvas.scale for v in _BRACKET_PLATE)
+    dx, dy = canvas.offset
+    x0, x1 = (v * canvas.scale + dx for v in _BRACKET_PLATE[::2])
+    y0, y1 = (v * canvas.scale + dy for v in _BRACKET_PLATE[1::2])
     side = int(gen.integers(4))
     t = gen.uniform(0.2, 0.8)
     cx, cy = [
@@ -591,13 +596,15 @@ def draw_scene(
     structural = next((d for d in defects if d in ("missing", "shift", "missing_hole")), None)
     region: Mask | None = None
     changed: Mask | None = None
+    offset = (0.0, 0.0)
     if category == "board":
-        rgb, changed = _board(gen, shape, structural)
+        rgb, changed, offset = _board(gen, shape, structural)
     elif category == "bracket":
-        rgb, changed, region = _bracket(gen, shape, structural)
+        rgb, changed, region, offset = _bracket(gen, shape, structural)
     else:
         rgb = _TEXTURES[category](gen, shape, min(shape) / 224.0)
     canvas = _Canvas(rgb.astype(np.float32))
+    canvas.offset = offset
     if category in OBJECT_CATEGORIES:
         canvas.rgb *= np.float32(gen.uniform(0.95, 1.05))
     for label, defect in enumerate(defects, start=1):
