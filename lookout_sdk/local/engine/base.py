@@ -37,6 +37,7 @@ __all__ = [
     "TrainedModel",
     "load_model",
     "mask_labels",
+    "paint_labels",
     "read_settings",
     "register_model",
     "render_mask",
@@ -207,6 +208,26 @@ def render_mask(labels: NDArray[np.integer[Any]], colors: Sequence[str]) -> byte
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def paint_labels(
+    labels: NDArray[np.integer[Any]], background: str, classes: Sequence[tuple[str, str]]
+) -> tuple[bytes, tuple[tuple[str, float, str], ...]]:
+    """The mask PNG and the ``anomalies`` entries of a label image (0 = background).
+
+    ``anomalies`` lists the background first, then each class present, each with the
+    fraction of the image's pixels it covers and its colour (see :class:`Prediction`).
+    """
+    colors = [background, *(color for _, color in classes)]
+    counts = np.bincount(np.asarray(labels, dtype=np.intp).ravel(), minlength=len(colors))
+    total = float(np.size(labels))
+    anomalies = [("background", float(counts[0]) / total, background)]
+    anomalies += [
+        (name, float(counts[k]) / total, color)
+        for k, (name, color) in enumerate(classes, start=1)
+        if counts[k] > 0
+    ]
+    return render_mask(labels, colors), tuple(anomalies)
 
 
 def mask_labels(mask: NDArray[np.uint8], colors: Sequence[str]) -> NDArray[np.int16]:

@@ -63,11 +63,12 @@ from lookout_sdk.local.engine.base import (
     Prediction,
     TrainedModel,
     mask_labels,
+    paint_labels,
     read_settings,
     register_model,
-    render_mask,
     split_color_map,
 )
+from lookout_sdk.local.engine.calibration import best_threshold, logistic
 from lookout_sdk.local.engine.images import decode_image, decode_mask, image_header, to_gray_array
 
 if TYPE_CHECKING:
@@ -120,13 +121,6 @@ def _top_mean(values: Array, fraction: float) -> float:
     flat = values.ravel()
     count = max(1, math.ceil(fraction * flat.size))
     return float(np.partition(flat, flat.size - count)[flat.size - count :].mean())
-
-
-def _logistic(value: float) -> float:
-    if value >= 0:
-        return 1.0 / (1.0 + math.exp(-value))
-    exp = math.exp(value)
-    return exp / (1.0 + exp)
 
 
 class _Scorer:
@@ -211,7 +205,7 @@ class SimpleModel(TrainedModel):
 
     def probability(self, score: float) -> float:
         """P(anomalous) for a raw score: a logistic around the threshold."""
-        return _logistic((score - self.threshold) / self.score_scale)
+        return logistic((score - self.threshold) / self.score_scale)
 
     def score(self, image: bytes) -> Prediction:
         """Score one encoded image (see :class:`Prediction`)."""
@@ -304,16 +298,7 @@ class SimpleModel(TrainedModel):
         return np.where(inside, labels[rows, cols][grid], 0).astype(np.int32)
 
     def _paint(self, labels: NDArray[np.int32]) -> tuple[bytes, tuple[tuple[str, float, str], ...]]:
-        colors = [self.background, *(color for _, color in self.classes)]
-        counts = np.bincount(labels.ravel(), minlength=len(colors))
-        total = float(labels.size)
-        anomalies = [("background", float(counts[0]) / total, self.background)]
-        anomalies += [
-            (name, float(counts[k]) / total, color)
-            for k, (name, color) in enumerate(self.classes, start=1)
-            if counts[k] > 0
-        ]
-        return render_mask(labels, colors), tuple(anomalies)
+        return paint_labels(labels, self.background, self.classes)
 
     # ------------------------------------------------------------------- files
 
@@ -478,7 +463,7 @@ class SimpleEngine(Engine):
 
         mean = float(held_scores.mean())
         scale = max(float(held_scores.std(ddof=1)), 1e-3 * abs(mean), 1e-6)
-        threshold = _best_threshold(held_scores, anomalous_scores, mean + self.normal_sds * scale)
+        threshold = best_threshold(held_scores, anomalous_scores, mean + self.normal_sds * scale)
         pixel_threshold = float(np.percentile(held_maps, self.pixel_quantile))
         peaks = held_maps.reshape(len(held_maps), -1).max(axis=1)
         peak_threshold = float(peaks.mean() + self.normal_sds * peaks.std(ddof=1))
@@ -510,31 +495,6 @@ class SimpleEngine(Engine):
             relative_level=self.relative_level,
             normal_scores=held_scores,
         )
-
-
-def _best_threshold(normal: Array, anomalous: Array, statistical: float) -> float:
-    """The F1-best threshold on labelled scores, as near ``statistical`` as it allows."""
-    if len(anomalous) == 0:
-        return statistical
-    scores = np.concatenate([normal, anomalous]).astype(np.float64)
-    labels = np.concatenate([np.zeros(len(normal)), np.ones(len(anomalous))])
-    order = np.argsort(-scores, kind="stable")
-    scores, labels = scores[order], labels[order]
-    # A cut after position i (scores sorted high to low) calls the first i + 1 anomalous;
-    # cuts are only between distinct scores.
-    cuts = np.flatnonzero(np.diff(scores) < 0)
-    if len(cuts) == 0:
-        return statistical
-    true_positives = np.cumsum(labels)[cuts]
-    f1 = 2 * true_positives / (len(anomalous) + cuts + 1)
-    gaps = scores[cuts] - scores[cuts + 1]
-    best = np.flatnonzero(f1 >= f1.max() - 1e-12)
-    chosen = best[np.argmax(gaps[best])]
-    high, low = float(scores[cuts[chosen]]), float(scores[cuts[chosen] + 1])
-    if low < statistical <= high:
-        return statistical
-    margin = 0.1 * (high - low)
-    return min(max(statistical, low + margin), high - margin)
 
 
 def _class_means(
