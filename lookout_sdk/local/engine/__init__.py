@@ -26,6 +26,7 @@ from lookout_sdk.local.engine.metrics import (
     precision_recall_f1,
     roc_auc,
 )
+from lookout_sdk.local.engine.patch import PatchEngine, PatchModel
 from lookout_sdk.local.engine.simple import SimpleEngine, SimpleModel
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "Engine",
     "EvaluationReport",
     "ImageRejected",
+    "PatchEngine",
+    "PatchModel",
     "PixelScores",
     "Prediction",
     "SimpleEngine",
