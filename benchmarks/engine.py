@@ -23,20 +23,19 @@ Usage::
 
 from __future__ import annotations
 
-import os
-
-for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "2")
-
 import argparse
 import io
+import os
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "2")
+
+import numpy as np  # noqa: E402 - BLAS reads its thread count when numpy is imported
 
 SIZE = (224, 224)
 TRAIN, TUNE, TEST = 50, 10, 30
@@ -131,8 +130,8 @@ def engines(names: Sequence[str]) -> dict[str, Callable[[], Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from lookout_sdk.testing.synthetic import CATEGORIES
     from lookout_sdk.testing.categories import OBJECT_CATEGORIES
+    from lookout_sdk.testing.synthetic import CATEGORIES
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engines", nargs="+", default=["patch", "simple"])
