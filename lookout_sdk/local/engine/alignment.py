@@ -49,7 +49,7 @@ def apply_shift(image: NDArray[_T], shift: tuple[int, int]) -> NDArray[_T]:
 
 def reference_image(grays: Array, max_shift: int, rounds: int = 2) -> Array:
     """The mean of ``N x H x W`` gray images after aligning them to it, ``rounds`` times."""
-    reference = grays[0]
+    reference: Array = grays[0]
     for _ in range(rounds):
         aligned = [apply_shift(g, estimate_shift(g, reference, max_shift)) for g in grays]
         reference = np.asarray(np.mean(aligned, axis=0), dtype=np.float32)
