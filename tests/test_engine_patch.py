@@ -75,7 +75,8 @@ def test_prediction_fields(classifier: PatchModel) -> None:
         assert p.anomaly_map.shape == (96, 96)
         assert p.anomaly_map.dtype == np.float32
         assert 0.0 <= float(p.anomaly_map.min()) <= float(p.anomaly_map.max()) <= 1.0
-        assert p.mask_png is None and p.anomalies == ()
+        assert p.mask_png is None
+        assert p.anomalies == ()
     assert classifier.threshold > float(np.median(classifier.normal_scores))
 
 
@@ -100,7 +101,8 @@ def test_segmentation_masks_are_input_sized_and_from_the_colour_map(
     assert segmenter.known_classes.tolist() == [True, True, True]
     image = make_image(random.Random(21), size=(160, 120), defects=["hole"])
     p = segmenter.score(image.data)
-    assert p.is_anomalous and p.mask_png is not None
+    assert p.is_anomalous
+    assert p.mask_png is not None
     mask = Image.open(io.BytesIO(p.mask_png))
     assert (mask.format, mask.mode, mask.size) == ("PNG", "RGB", (160, 120))
     used = {
@@ -108,7 +110,8 @@ def test_segmentation_masks_are_input_sized_and_from_the_colour_map(
     }
     assert used <= {color for _, color in COLOR_MAP}
     names = [name for name, _, _ in p.anomalies]
-    assert names[0] == "background" and len(names) >= 2
+    assert names[0] == "background"
+    assert len(names) >= 2
     assert sum(area for _, area, _ in p.anomalies) == pytest.approx(1.0)
 
 
