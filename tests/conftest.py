@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.stub import Stubber
@@ -13,6 +13,10 @@ from lookout_sdk import LookoutVision, PollingPolicy, RetryPolicy
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
+
+
+#: lookout_sdk.local.engine.ENGINE_ENV (kept literal: conftest must not import numpy)
+ENGINE_ENV = "LOOKOUT_SDK_ENGINE"
 
 
 class FakeClock:
@@ -50,6 +54,30 @@ def isolate_aws_environment(patch: pytest.MonkeyPatch, folder: Path) -> None:
     patch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     patch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_engine() -> Iterator[None]:
+    """Local backends train the quick SimpleEngine unless a module asks for the default.
+
+    Tests of the service's semantics do not need the pretrained-feature detector; the
+    modules that check detection end to end use :func:`use_default_engine`.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENGINE_ENV, "simple")
+        yield
+
+
+def use_default_engine() -> Any:
+    """A module-wide autouse fixture: local backends train the default engine."""
+
+    @pytest.fixture(autouse=True, scope="module")
+    def _default_engine() -> Iterator[None]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv(ENGINE_ENV, raising=False)
+            yield
+
+    return _default_engine
 
 
 @pytest.fixture(autouse=True)

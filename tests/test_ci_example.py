@@ -16,7 +16,10 @@ from pathlib import Path
 import yaml
 
 from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from tests.conftest import use_default_engine
 from tests.server_process import free_port
+
+_default_engine = use_default_engine()  # detection end to end: the real detector
 
 WORKFLOW = Path(__file__).parents[1] / "examples" / "ci" / "train-and-deploy.yml"
 

@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
 
 import lookout_sdk
-from lookout_sdk import LookoutVision
+from lookout_sdk import LookoutVision, PollingPolicy
 from lookout_sdk.api.registry import service_is_known
 
 #: botocore 1.40.61 dropped the lookoutvision model that lookout_sdk bundles.
@@ -275,3 +275,24 @@ def test_registration_works_on_a_session_that_already_made_clients(
     service = LookoutVision(session=session)
 
     assert service.client.meta.service_model.service_name == "lookoutvision"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "quick"),
+    [
+        ("http://127.0.0.1:8080", True),
+        ("http://localhost:8080", True),
+        ("http://[::1]:8080", True),
+        ("http://lookout.localhost", True),
+        ("https://lookoutvision.us-east-1.amazonaws.com", False),
+        ("http://10.0.0.5:8080", False),
+    ],
+)
+def test_an_endpoint_on_this_machine_is_polled_quickly(endpoint: str, quick: bool) -> None:
+    service = LookoutVision(region_name="us-east-1", endpoint_url=endpoint)
+    assert (service.polling == PollingPolicy.quick()) is quick
+    chosen = PollingPolicy(initial_delay=5.0)
+    assert (
+        LookoutVision(region_name="us-east-1", endpoint_url=endpoint, polling=chosen).polling
+        is chosen
+    )

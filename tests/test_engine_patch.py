@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import random
 import subprocess
 import sys
@@ -190,7 +191,7 @@ def test_saved_model_reloads_in_a_fresh_process_with_the_same_scores(
 def test_model_of_other_weights_is_refused(classifier: PatchModel, tmp_path: Path) -> None:
     classifier.save(tmp_path)
     settings = json.loads((tmp_path / "model.json").read_text())
-    settings["weights_sha256"] = "0" * 64
+    settings["weights"]["sha256"] = "0" * 64
     (tmp_path / "model.json").write_text(json.dumps(settings))
     with pytest.raises(ValueError, match="other backbone weights"):
         load_model(tmp_path)
@@ -213,3 +214,17 @@ def test_default_engine_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOOKOUT_SDK_WEIGHTS", "/nonexistent/weights.pth")
     # An explicit path is trusted as given; the package lookup is what falls back.
     assert isinstance(default_engine(), PatchEngine)
+
+
+def test_grey_parts_train_and_score_with_finite_confidence() -> None:
+    # Grey images have colour channels that never vary; they must not make NaNs.
+    rng = random.Random(3)
+    normal = [make_image(rng).data for _ in range(12)]
+    anomalous = [make_image(rng, defects=["hole"]).data for _ in range(4)]
+    model = PatchEngine().fit(normal, anomalous)
+    assert math.isfinite(model.threshold)
+    plain = model.score(make_image(rng).data)
+    holed = model.score(make_image(rng, defects=["hole"]).data)
+    assert math.isfinite(plain.confidence)
+    assert holed.score > plain.score
+    assert holed.is_anomalous

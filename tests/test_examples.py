@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import use_default_engine
+
+_default_engine = use_default_engine()  # detection end to end: the real detector
+
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 

@@ -9,7 +9,7 @@ operations; every other path is the S3 subset.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,8 @@ from lookout_sdk.local.store import Store
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from lookout_sdk.local.engine import Engine
+
 __all__ = ["LocalBackend"]
 
 _log = logging.getLogger("lookout_sdk.local")
@@ -41,6 +43,8 @@ class LocalBackend:
             as :class:`~lookout_sdk.local.objects.S3ObjectStore` for AWS S3 or MinIO.
         start_worker: run background jobs on threads (tests may run them by hand).
         quotas: the limits answered with ServiceQuotaExceededException.
+        engine: makes the training method (an :class:`~lookout_sdk.local.engine.Engine`
+            class or factory); :func:`~lookout_sdk.local.engine.default_engine` by default.
     """
 
     def __init__(
@@ -51,6 +55,7 @@ class LocalBackend:
         start_worker: bool = True,
         region: str = "us-east-1",
         quotas: Quotas | None = None,
+        engine: Callable[[], Engine] | None = None,
     ) -> None:
         self.data = Path(data)
         self.data.mkdir(parents=True, exist_ok=True)
@@ -65,6 +70,8 @@ class LocalBackend:
             region=region,
             quotas=quotas or Quotas(),
         )
+        if engine is not None:
+            self.context.make_engine = engine
         self.worker = Worker(self.context)
         self.context.wake_worker = self.worker.wake
         self.router = Router(self.context)

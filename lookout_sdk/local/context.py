@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
+    from lookout_sdk.local.engine import Engine
     from lookout_sdk.local.hosting import Hosting
     from lookout_sdk.local.objects import ObjectStore
     from lookout_sdk.local.store import Store
 
 __all__ = ["Context", "Quotas"]
+
+
+def _default_engine() -> Engine:
+    from lookout_sdk.local.engine import default_engine
+
+    return default_engine()
 
 
 @attrs.frozen
@@ -33,6 +40,8 @@ class Context:
     objects: ObjectStore
     wake_worker: Callable[[], None]
     hosted: Hosting
+    #: Makes the training method (see :func:`lookout_sdk.local.engine.default_engine`).
+    make_engine: Callable[[], Engine] = attrs.field(factory=lambda: _default_engine)
     region: str = "us-east-1"
     account: str = "123456789012"
     quotas: Quotas = Quotas()

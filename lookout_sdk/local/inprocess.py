@@ -15,14 +15,12 @@ if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
     from lookout_sdk.runtime.retry import RetryPolicy
 
-__all__ = ["DEFAULT_DATA", "LOCAL_ENDPOINT", "LOCAL_POLLING", "connect_local"]
+__all__ = ["DEFAULT_DATA", "LOCAL_ENDPOINT", "connect_local"]
 
 #: Where ``LookoutVision.local()`` keeps its data when no folder is named.
 DEFAULT_DATA = Path.home() / ".lookout_sdk" / "local"
 #: The endpoint the in-process clients name; nothing is ever sent to it.
 LOCAL_ENDPOINT = "http://lookout.localhost"
-#: Local operations finish in moments, so pollers look often.
-LOCAL_POLLING = PollingPolicy(initial_delay=0.1, max_delay=1.0, multiplier=1.5)
 
 
 def connect_local(
@@ -66,7 +64,7 @@ def connect_local(
         session=session,
         endpoint_url=LOCAL_ENDPOINT,
         retry=retry,
-        polling=polling or LOCAL_POLLING,
+        polling=polling or PollingPolicy.quick(),
         s3=s3,
     )
     WsgiTransport(service.client, backend)

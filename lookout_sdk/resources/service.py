@@ -12,6 +12,7 @@ from lookout_sdk.records.common import tags_from_api, tags_to_api
 from lookout_sdk.records.project import ProjectSummary
 from lookout_sdk.resources.project import Project
 from lookout_sdk.runtime.credentials import defer_credentials
+from lookout_sdk.runtime.endpoints import is_local_endpoint
 from lookout_sdk.runtime.invoker import Invoker
 from lookout_sdk.runtime.paging import ItemPaged
 from lookout_sdk.runtime.polling import Poller, PollingPolicy, decode_resume_token
@@ -41,7 +42,8 @@ class LookoutVision:
         profile_name: a profile of the shared AWS config, when no session is given.
         config: a ``botocore.config.Config`` merged over the SDK's defaults.
         retry: how calls are retried.
-        polling: how long-running operations are waited on.
+        polling: how long-running operations are waited on; by default, quickly for an
+            endpoint on this machine (such as ``lookout serve``) and patiently otherwise.
         s3: the S3 client dataset imports and exports use; by default one is made
             from the same session and region when first needed.
         s3_endpoint_url: the endpoint of that S3 client when the SDK makes it, with
@@ -89,6 +91,8 @@ class LookoutVision:
                 retry=self.retry,
             )
         self.invoker = Invoker(self.client, self.retry)
+        if polling is None and is_local_endpoint(self.client.meta.endpoint_url):
+            self.polling = PollingPolicy.quick()
 
     def __repr__(self) -> str:
         return f"LookoutVision(endpoint={self.client.meta.endpoint_url!r})"

@@ -74,6 +74,11 @@ class PollingPolicy:
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
     clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
 
+    @classmethod
+    def quick(cls) -> PollingPolicy:
+        """A policy for a backend on this machine, whose operations end in moments."""
+        return cls(initial_delay=0.1, max_delay=1.0, multiplier=1.5)
+
     def timeout_for(self, kind: str) -> float:
         """The default timeout in seconds for operation ``kind``."""
         return self.timeouts.get(kind, self.default_timeout)

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import use_default_engine
 from tests.server_process import running_server
+
+_default_engine = use_default_engine()  # detection end to end: the real detector
 
 LOOKOUT = str(Path(sys.executable).parent / "lookout")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lookout_sdk.local.engine.base import Prediction
@@ -15,6 +16,8 @@ def detect_anomaly_result(prediction: Prediction) -> dict[str, Any]:
     Segmentation models add ``AnomalyMask`` (PNG bytes) and ``Anomalies``, the
     background first, each with its share of the image and its colour.
     """
+    if not math.isfinite(prediction.confidence):
+        raise ValueError(f"the engine gave a confidence of {prediction.confidence}")
     result: dict[str, Any] = {
         "Source": {"Type": "direct"},
         "IsAnomalous": bool(prediction.is_anomalous),

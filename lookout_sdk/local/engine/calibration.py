@@ -25,11 +25,13 @@ def logistic(value: float) -> float:
 def best_threshold(
     normal: NDArray[np.floating], anomalous: NDArray[np.floating], statistical: float
 ) -> float:
-    """The F1-best threshold on labelled scores, as near ``statistical`` as it allows.
+    """The F1-best threshold on labelled scores, with a margin on both sides.
 
     Without anomalous scores, ``statistical`` itself. Otherwise, among the cuts between
-    two distinct scores that give the best F1, the widest gap is taken; ``statistical``
-    is kept when it lies in that gap, else clamped to the gap's inner 80%.
+    two distinct scores that give the best F1, the widest gap is taken, and the
+    threshold is the larger of ``statistical`` and the gap's middle (geometric, for
+    positive scores), kept within the gap's inner 80%. A threshold hard against the
+    highest normal score would flag the next normal image a little above it.
     """
     if len(anomalous) == 0:
         return statistical
@@ -48,7 +50,6 @@ def best_threshold(
     best = np.flatnonzero(f1 >= f1.max() - 1e-12)
     chosen = best[np.argmax(gaps[best])]
     high, low = float(scores[cuts[chosen]]), float(scores[cuts[chosen] + 1])
-    if low < statistical <= high:
-        return statistical
+    middle = math.sqrt(low * high) if low > 0 else (low + high) / 2
     margin = 0.1 * (high - low)
-    return min(max(statistical, low + margin), high - margin)
+    return min(max(statistical, middle, low + margin), high - margin)

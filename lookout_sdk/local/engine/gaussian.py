@@ -20,6 +20,9 @@ Array = NDArray[np.float32]
 
 _EPS = 1e-2
 _VARIANCE_SHRINK = 0.5
+#: The smallest per-position variance of a whitened channel (whitened channels have
+#: variance 1 overall).
+_MIN_VARIANCE = 1e-2
 
 
 @attrs.frozen
@@ -36,12 +39,16 @@ class PositionGaussian:
         count, _, _, channels = features.shape
         mean = features.mean(axis=0, dtype=np.float64)
         centred = (features - mean).reshape(-1, channels).astype(np.float64)
-        covariance = centred.T @ centred / len(centred) + _EPS * np.eye(channels)
+        covariance = centred.T @ centred / len(centred)
+        # a channel that never varies (the colour channels of grey parts) still gets a
+        # scale: a tenth of the typical channel's deviation
+        covariance += _EPS * max(float(np.trace(covariance)) / channels, 1e-6) * np.eye(channels)
         values, vectors = np.linalg.eigh(covariance)
         whiten = vectors / np.sqrt(np.maximum(values, 1e-9))
         white = (features - mean) @ whiten
         variance = (white**2).sum(axis=0) / (count - 1)
         variance = (1 - _VARIANCE_SHRINK) * variance + _VARIANCE_SHRINK * variance.mean(axis=(0, 1))
+        variance = np.maximum(variance, _MIN_VARIANCE)
         return cls(
             whiten=whiten.astype(np.float32),
             mean=mean.astype(np.float32),

@@ -7,8 +7,9 @@ Method, at a working size of 224 x 224 (every image is resized to it):
   each image is first moved by the whole-pixel shift (up to 8 px) that matches it to the
   mean normal image. Textures are left as they are.
 * Features: two levels of EfficientNet-Lite0 patch features
-  (:mod:`lookout_sdk.local.engine.features`): ``fine`` on a 56 x 56 grid and ``coarse``
-  on a 28 x 28 grid.
+  (:mod:`lookout_sdk.local.engine.features`), ``fine`` on a 56 x 56 grid and ``coarse``
+  on a 28 x 28 grid, and a ``colour`` level (blurred luminance and opponent colours on
+  the 56 x 56 grid) for faint, soft changes of tone such as stains.
 * Normal model, per level: a Gaussian per grid position sharing one whitening
   (:class:`~lookout_sdk.local.engine.gaussian.PositionGaussian`); its distance map.
 * Z-normalised ensemble: the normal images are split in five seeded folds, and each
@@ -16,7 +17,7 @@ Method, at a working size of 224 x 224 (every image is resized to it):
   is turned into a z-score per position with the mean and (smoothed) deviation of those
   held-out maps, so the levels share a scale and places that vary more among normal
   images (edges of parts, the image border) count less. The map is the larger of the two
-  levels' z-scores (coarse repeated onto the fine grid), smoothed (sigma 1 cell).
+  levels' z-scores (coarser ones repeated onto the fine grid), smoothed (sigma 1 cell).
 * Image score: the map's maximum. Threshold: held-out normal scores (each fold
   z-normalised by the other folds alone) give mean + 3 sd; labelled anomalies, when
   given, move it to the F1-best place
@@ -72,12 +73,13 @@ from lookout_sdk.local.engine.features import LEVELS, extract_levels
 from lookout_sdk.local.engine.gaussian import PositionGaussian
 from lookout_sdk.local.engine.head import SoftmaxHead
 from lookout_sdk.local.engine.images import decode_image, decode_mask, image_header
+from lookout_sdk.local.engine.weights import WEIGHTS_PACKAGE
 
 __all__ = ["PatchEngine", "PatchModel"]
 
 Array = NDArray[np.float32]
 
-_FORMAT = 1
+_FORMAT = 2
 _STD_FLOOR = 0.05
 _STRUCTURE_LEVEL = 0.5
 _CELL_SHARE = 0.125  # a grid cell takes a class that covers at least this share of it
@@ -282,8 +284,11 @@ class PatchModel(TrainedModel):
         settings: dict[str, Any] = {
             "engine": self.kind,
             "format": _FORMAT,
-            "backbone": "efficientnet-lite0",
-            "weights_sha256": load_lite0().source_digest,
+            "weights": {
+                "backbone": "efficientnet-lite0",
+                "package": WEIGHTS_PACKAGE,
+                "sha256": load_lite0().source_digest,
+            },
             "levels": [attrs.asdict(level) for level in LEVELS],
             "image_size": list(self.image_size),
             "threshold": self.threshold,
@@ -329,7 +334,7 @@ class PatchModel(TrainedModel):
         settings = read_settings(folder)
         if settings.get("engine") != cls.kind or settings.get("format") != _FORMAT:
             raise ValueError(f"{folder} does not hold a {cls.kind!r} model of format {_FORMAT}")
-        if settings.get("weights_sha256") != load_lite0().source_digest:
+        if (settings.get("weights") or {}).get("sha256") != load_lite0().source_digest:
             raise ValueError(f"{folder}: trained on other backbone weights than installed")
         with np.load(folder / MODEL_ARRAYS, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}

@@ -10,7 +10,6 @@ credentials the server only agrees to listen on a loopback address.
 from __future__ import annotations
 
 import io
-import ipaddress
 import json
 import logging
 import threading
@@ -24,6 +23,7 @@ from xml.sax.saxutils import escape
 import attrs
 
 from lookout_sdk.local.http.auth import AuthError, service_for_path, verify_request
+from lookout_sdk.runtime.endpoints import is_loopback
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -34,7 +34,6 @@ __all__ = [
     "AuthMiddleware",
     "RunningServer",
     "check_bind",
-    "is_loopback",
     "serve",
     "start_in_thread",
 ]
@@ -48,20 +47,6 @@ _REASONS = {403: "Forbidden", 400: "Bad Request", 411: "Length Required", 413: "
 
 
 # ----------------------------------------------------------------------------- binding
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an IP address) only reaches this machine."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def check_bind(host: str, credentials: Mapping[str, str]) -> None:

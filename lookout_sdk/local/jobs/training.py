@@ -118,7 +118,7 @@ def _color_map(entries: Sequence[ManifestEntry]) -> list[tuple[str, str]]:
 
 
 def _train(ctx: Context, project: str) -> tuple[TrainedModel, EvaluationReport, list[_Image]]:
-    from lookout_sdk.local.engine import SimpleEngine, evaluate
+    from lookout_sdk.local.engine import evaluate
 
     db = ctx.store.read()
     has_test = db.execute(
@@ -131,7 +131,7 @@ def _train(ctx: Context, project: str) -> tuple[TrainedModel, EvaluationReport, 
     train, test = _load(ctx, train_entries), _load(ctx, test_entries)
     colors = _color_map([*train_entries, *test_entries])
     anomalous = [image for image in train if image.anomaly]
-    model = SimpleEngine().fit(
+    model = ctx.make_engine().fit(
         [image.data for image in train if not image.anomaly],
         [image.data for image in anomalous],
         anomalous_masks=[image.mask for image in anomalous] if colors else (),
