@@ -32,6 +32,14 @@ __all__ = ["serve"]
     help="Keep images and outputs in this S3-compatible endpoint (AWS S3, MinIO) instead "
     "of the data folder; its credentials come from the usual AWS configuration.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["default", "patch", "simple"]),
+    default="default",
+    show_default=True,
+    help="The detector models are trained with: the pretrained-feature one (patch), the "
+    "quick per-pixel one (simple), or patch when its weights are installed (default).",
+)
 def serve(
     host: str,
     port: int,
@@ -39,6 +47,7 @@ def serve(
     credentials: str | None,
     threads: int,
     s3_endpoint_url: str | None,
+    engine: str,
 ) -> None:
     """Serve the Lookout for Vision API and an S3 subset over HTTP until Ctrl-C.
 
@@ -61,7 +70,10 @@ def serve(
         import boto3
 
         objects = S3ObjectStore(boto3.client("s3", endpoint_url=s3_endpoint_url))
-    backend = LocalBackend(data, objects=objects)
+    from lookout_sdk.local.engine import PatchEngine, SimpleEngine
+
+    engines = {"patch": PatchEngine, "simple": SimpleEngine, "default": None}
+    backend = LocalBackend(data, objects=objects, engine=engines[engine])
     url = f"http://{host}:{port}"
     click.echo(f"lookout: serving {data} on {url} (Ctrl-C to stop)", err=True)
     click.echo(
