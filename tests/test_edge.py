@@ -182,3 +182,40 @@ def test_detect_many_streams_in_order_and_reports_each_failure(
     assert [item.result.confidence for item in items[:6] if item.result] == one_by_one
     edge_items = list(EdgeModel.load(package).detect_many(_images(), max_workers=2))
     assert [i.result.confidence for i in edge_items if i.result] == pytest.approx(one_by_one)
+
+
+def test_segmentation_round_trip_through_the_hosted_model(
+    hosted: tuple[LookoutVision, Model],
+) -> None:
+    from PIL import Image
+
+    from lookout_sdk.testing.synthetic import BACKGROUND_COLOR, DEFECT_CLASSES
+
+    service, model = hosted
+    allowed = {BACKGROUND_COLOR, DEFECT_CLASSES["scratch"], DEFECT_CLASSES["hole"]}
+    rng = random.Random(5)
+    result = model.detect(make_image(rng, defects=["hole"]).data)
+    assert result.is_anomalous
+    assert result.anomaly_mask is not None
+    mask = Image.open(io.BytesIO(result.anomaly_mask))
+    assert mask.format == "PNG"
+    assert mask.size == (96, 96)
+    pixels = mask.convert("RGB").getcolors(96 * 96) or []
+    colours = {"#{:02x}{:02x}{:02x}".format(*rgb) for _, rgb in pixels}
+    assert colours <= allowed
+    assert len(colours) > 1  # something was painted
+    assert result.anomalies[0].name.lower() == "background"
+    assert {a.color for a in result.anomalies} <= allowed
+    description = model.describe()
+    assert description.evaluation_result is not None
+    document = json.loads(
+        service.s3_client()
+        .get_object(Bucket=BUCKET, Key=description.evaluation_result.key)["Body"]
+        .read()
+    )
+    pixel = document["PixelMetrics"]
+    assert set(pixel) == {"scratch", "hole"}
+    assert all(0.0 <= scores["F1Score"] <= 1.0 for scores in pixel.values())
+    assert all(
+        set(scores) == {"Precision", "Recall", "F1Score", "AIOU"} for scores in pixel.values()
+    )
