@@ -198,7 +198,7 @@ def test_model_of_other_weights_is_refused(classifier: PatchModel, tmp_path: Pat
 
 
 def test_training_needs_four_normal_images(engine: PatchEngine) -> None:
-    with pytest.raises(ValueError, match="four normal"):
+    with pytest.raises(ValueError, match="at least 4 normal"):
         engine.fit(_images(1, 3))
 
 

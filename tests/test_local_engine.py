@@ -273,7 +273,7 @@ def test_unknown_engine_is_refused(tmp_path: Path) -> None:
 
 
 def test_training_needs_two_normal_images(data: Data) -> None:
-    with pytest.raises(ValueError, match="two normal"):
+    with pytest.raises(ValueError, match="at least 2 normal"):
         SimpleEngine().fit(data.normal[:1])
 
 

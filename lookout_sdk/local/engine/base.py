@@ -35,6 +35,7 @@ __all__ = [
     "Engine",
     "Prediction",
     "TrainedModel",
+    "check_training_input",
     "load_model",
     "mask_labels",
     "paint_labels",
@@ -173,6 +174,30 @@ def load_model(folder: str | Path) -> TrainedModel:
     if cls is None:
         raise ValueError(f"{folder}: unknown model engine {kind!r}")
     return cls.load(folder)
+
+
+def check_training_input(
+    normal: Sequence[bytes],
+    anomalous: Sequence[bytes],
+    anomalous_masks: Sequence[bytes | None],
+    color_map: ColorMap,
+    *,
+    least_normal: int,
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Check what :meth:`Engine.fit` was given; return the colour map's background and classes.
+
+    Raises:
+        ValueError: fewer than ``least_normal`` normal images, masks not matching the
+            anomalous images, or a bad colour map.
+    """
+    if len(normal) < least_normal:
+        raise ValueError(f"training needs at least {least_normal} normal images")
+    if anomalous_masks and len(anomalous_masks) != len(anomalous):
+        raise ValueError("give one mask (or None) per anomalous image")
+    background, classes = split_color_map(color_map)
+    if color_map and not classes:
+        raise ValueError("the colour map names no anomaly class besides the background")
+    return background, classes
 
 
 def split_color_map(color_map: ColorMap) -> tuple[str, tuple[tuple[str, str], ...]]:

@@ -62,6 +62,7 @@ from lookout_sdk.local.engine.base import (
     Engine,
     Prediction,
     TrainedModel,
+    check_training_input,
     mask_labels,
     paint_labels,
     read_settings,
@@ -451,13 +452,9 @@ class PatchEngine(Engine):
             ImageRejected: an image or mask is not acceptable.
             WeightsUnavailable: the pretrained weights are not installed.
         """
-        if len(normal) < 4:
-            raise ValueError("training needs at least four normal images")
-        if anomalous_masks and len(anomalous_masks) != len(anomalous):
-            raise ValueError("give one mask (or None) per anomalous image")
-        background, classes = split_color_map(color_map)
-        if color_map and not classes:
-            raise ValueError("the colour map names no anomaly class besides the background")
+        background, classes = check_training_input(
+            normal, anomalous, anomalous_masks, color_map, least_normal=4
+        )
         rgb = self._rgb(normal)
         reference = self._reference(rgb)
         levels = self._levels(rgb, reference)

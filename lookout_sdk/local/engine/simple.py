@@ -62,6 +62,7 @@ from lookout_sdk.local.engine.base import (
     Engine,
     Prediction,
     TrainedModel,
+    check_training_input,
     mask_labels,
     paint_labels,
     read_settings,
@@ -446,13 +447,9 @@ class SimpleEngine(Engine):
                 images, or a bad colour map.
             ImageRejected: an image or mask is not acceptable.
         """
-        if len(normal) < 2:
-            raise ValueError("training needs at least two normal images")
-        if anomalous_masks and len(anomalous_masks) != len(anomalous):
-            raise ValueError("give one mask (or None) per anomalous image")
-        background, classes = split_color_map(color_map)
-        if color_map and not classes:
-            raise ValueError("the colour map names no anomaly class besides the background")
+        background, classes = check_training_input(
+            normal, anomalous, anomalous_masks, color_map, least_normal=2
+        )
         normal_stack = self._stack(normal)
         held_scores, held_maps = self._held_out(normal_stack)
         scorer = self._scorer(normal_stack)
