@@ -11,7 +11,11 @@ from pathlib import Path
 from lookout_sdk import ModelStatus
 from lookout_sdk.datasets.manifest import ManifestEntry
 from lookout_sdk.testing.synthetic import write_dataset_folder
+from tests.conftest import use_default_engine
 from tests.server_process import connect, start_server
+
+# the slower default detector keeps the training under way while the test kills it
+_default_engine = use_default_engine()
 
 BUCKET = "crash"
 
