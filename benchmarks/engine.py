@@ -1,6 +1,6 @@
 """Detection quality and speed of the local engines on a seeded multi-category defect set.
 
-The set comes from the project's generator (``lookout_sdk.testing.synthetic`` with
+The set comes from the project's generator (``lookout_sdk.synthetic`` with
 ``category=``): four textures (brushed metal, woven fabric, granite, gravel) and two
 aligned parts (a circuit board and a machined bracket), at 224 x 224. Per category, 50
 normal images train the model, 10 labelled anomalies (with masks) tune its threshold
@@ -43,7 +43,7 @@ TARGETS = {"mean_auroc": 0.92, "object_auroc": 0.99, "ms_per_image": 25.0, "fit_
 
 
 def build_category(category: str, seed: int) -> dict[str, Any]:
-    from lookout_sdk.testing.synthetic import CATEGORY_DEFECTS, make_image
+    from lookout_sdk.synthetic import CATEGORY_DEFECTS, make_image
 
     rng = random.Random(seed)
     kinds = CATEGORY_DEFECTS[category]
@@ -70,7 +70,7 @@ def build_category(category: str, seed: int) -> dict[str, Any]:
 
 
 def _color(kind: str) -> str:
-    from lookout_sdk.testing.synthetic import DEFECT_COLORS
+    from lookout_sdk.synthetic import DEFECT_COLORS
 
     return DEFECT_COLORS[kind]
 
@@ -85,7 +85,7 @@ def _truth(mask: bytes | None, size: tuple[int, int]) -> np.ndarray:
 
 
 def measure(engine: Any, data: dict[str, Any]) -> dict[str, float]:
-    from lookout_sdk.local.engine import evaluate, roc_auc
+    from lookout_sdk.engine import evaluate, roc_auc
 
     started = time.perf_counter()
     model = engine.fit(
@@ -119,7 +119,7 @@ def measure(engine: Any, data: dict[str, Any]) -> dict[str, float]:
 
 
 def engines(names: Sequence[str]) -> dict[str, Callable[[], Any]]:
-    from lookout_sdk.local.engine import PatchEngine, SimpleEngine
+    from lookout_sdk.engine import PatchEngine, SimpleEngine
 
     known: dict[str, Callable[[], Any]] = {
         "patch": PatchEngine,
@@ -130,8 +130,8 @@ def engines(names: Sequence[str]) -> dict[str, Callable[[], Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from lookout_sdk.testing.categories import OBJECT_CATEGORIES
-    from lookout_sdk.testing.synthetic import CATEGORIES
+    from lookout_sdk.synthetic import CATEGORIES
+    from lookout_sdk.synthetic.categories import OBJECT_CATEGORIES
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engines", nargs="+", default=["patch", "simple"])

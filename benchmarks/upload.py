@@ -39,7 +39,7 @@ def add_latency(**_: Any) -> None:
 
 
 def write_images(folder: Path) -> list[Path]:
-    from lookout_sdk.testing.synthetic import make_image
+    from lookout_sdk.synthetic import make_image
 
     rng = random.Random(20240601)
     paths = []

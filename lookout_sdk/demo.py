@@ -99,7 +99,7 @@ def run_demo(
     datasets and the (stopped) model stay, and new images to try are left in
     ``workdir/new``; otherwise everything the demo made is removed, even after a failure.
     """
-    from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+    from lookout_sdk.synthetic import make_image, write_dataset_folder
 
     timings: dict[str, float] = {}
 

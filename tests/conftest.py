@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 
-#: lookout_sdk.local.engine.ENGINE_ENV (kept literal: conftest must not import numpy)
+#: lookout_sdk.engine.ENGINE_ENV (kept literal: conftest must not import numpy)
 ENGINE_ENV = "LOOKOUT_SDK_ENGINE"
 
 

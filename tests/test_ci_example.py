@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from lookout_sdk.synthetic import make_image, write_dataset_folder
 from tests.conftest import use_default_engine
 from tests.server_process import free_port
 

@@ -11,13 +11,13 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest
 
 from lookout_sdk import LookoutVision
-from lookout_sdk.datasets.chunks import (
+from lookout_sdk.manifests.chunks import (
     MAX_CHANGES_BYTES,
     ChunkedUpdateError,
     plan_chunks,
 )
-from lookout_sdk.datasets.manifest import ManifestEntry
-from lookout_sdk.datasets.validate import ManifestError
+from lookout_sdk.manifests.entry import ManifestEntry
+from lookout_sdk.manifests.validate import ManifestError
 from lookout_sdk.testing import InProcessTransport, Reply, json_reply
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from lookout_sdk import AnomalyClass, InvalidInputError
-from lookout_sdk.datasets.manifest import (
+from lookout_sdk.manifests.entry import (
     ManifestEntry,
     MaskClass,
     dump_manifest,
     read_manifest,
     write_manifest,
 )
-from lookout_sdk.datasets.validate import LineProblem, ManifestError, validate_manifest
+from lookout_sdk.manifests.validate import LineProblem, ManifestError, validate_manifest
 
 COLORS = [
     MaskClass("BACKGROUND", "#FFFFFF"),

@@ -26,7 +26,7 @@ from lookout_sdk.datasets.preflight import (
 )
 from lookout_sdk.errors import InvalidInputError, Problem
 from lookout_sdk.records.enums import DatasetType
-from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from lookout_sdk.synthetic import make_image, write_dataset_folder
 
 
 def encode(fmt: str, size: tuple[int, int], color: tuple[int, int, int] = (90, 90, 90)) -> bytes:

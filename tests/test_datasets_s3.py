@@ -29,7 +29,7 @@ from lookout_sdk.datasets.s3 import (
     upload_files,
 )
 from lookout_sdk.errors import InvalidInputError
-from lookout_sdk.testing.synthetic import write_dataset_folder
+from lookout_sdk.synthetic import write_dataset_folder
 from tests.conftest import isolate_aws_environment
 
 _bucket_numbers = itertools.count(1)

@@ -23,7 +23,7 @@ from lookout_sdk import (
 )
 from lookout_sdk.edge import EdgeModel, PackageError, read_package
 from lookout_sdk.edge.package import MANIFEST_NAME
-from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from lookout_sdk.synthetic import make_image, write_dataset_folder
 from tests.conftest import use_default_engine
 
 _default_engine = use_default_engine()  # detection end to end: the real detector
@@ -189,7 +189,7 @@ def test_segmentation_round_trip_through_the_hosted_model(
 ) -> None:
     from PIL import Image
 
-    from lookout_sdk.testing.synthetic import BACKGROUND_COLOR, DEFECT_CLASSES
+    from lookout_sdk.synthetic import BACKGROUND_COLOR, DEFECT_CLASSES
 
     service, model = hosted
     allowed = {BACKGROUND_COLOR, DEFECT_CLASSES["scratch"], DEFECT_CLASSES["hole"]}

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lookout_sdk.local.engine import (
+from lookout_sdk.engine import (
     PatchEngine,
     PatchModel,
     SimpleEngine,
@@ -23,7 +23,7 @@ from lookout_sdk.local.engine import (
     load_model,
     roc_auc,
 )
-from lookout_sdk.testing.synthetic import BACKGROUND_COLOR, DEFECT_CLASSES, make_image
+from lookout_sdk.synthetic import BACKGROUND_COLOR, DEFECT_CLASSES, make_image
 
 KINDS = ("scratch", "hole", "stain")
 COLOR_MAP = [("background", BACKGROUND_COLOR), *((k, DEFECT_CLASSES[k]) for k in KINDS)]
@@ -159,7 +159,7 @@ def test_saved_model_reloads_in_a_fresh_process_with_the_same_scores(
     here = [segmenter.score(image) for image in images]
     script = (
         "import json, sys, pathlib\n"
-        "from lookout_sdk.local.engine import load_model\n"
+        "from lookout_sdk.engine import load_model\n"
         "folder = pathlib.Path(sys.argv[1])\n"
         "model = load_model(folder)\n"
         "out = []\n"

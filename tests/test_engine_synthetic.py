@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lookout_sdk.testing.synthetic import (
+from lookout_sdk.synthetic import (
     BACKGROUND_COLOR,
     CATEGORIES,
     CATEGORY_DEFECTS,

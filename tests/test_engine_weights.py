@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lookout_sdk.local.engine import backbone
-from lookout_sdk.local.engine.weights import (
+from lookout_sdk.engine import backbone
+from lookout_sdk.engine.weights import (
     cached_arrays,
     lite0_weights_path,
     read_state_dict,

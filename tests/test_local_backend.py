@@ -22,8 +22,8 @@ from lookout_sdk import (
     ResourceNotFoundError,
     S3Location,
 )
-from lookout_sdk.datasets.manifest import ManifestEntry
-from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from lookout_sdk.manifests.entry import ManifestEntry
+from lookout_sdk.synthetic import make_image, write_dataset_folder
 
 BUCKET = "local-data"
 

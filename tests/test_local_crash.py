@@ -9,8 +9,8 @@ from contextlib import closing
 from pathlib import Path
 
 from lookout_sdk import ModelStatus
-from lookout_sdk.datasets.manifest import ManifestEntry
-from lookout_sdk.testing.synthetic import write_dataset_folder
+from lookout_sdk.manifests.entry import ManifestEntry
+from lookout_sdk.synthetic import write_dataset_folder
 from tests.conftest import use_default_engine
 from tests.server_process import connect, start_server
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lookout_sdk.local.engine import (
+from lookout_sdk.engine import (
     Engine,
     ImageRejected,
     SimpleEngine,
@@ -28,9 +28,9 @@ from lookout_sdk.local.engine import (
     precision_recall_f1,
     roc_auc,
 )
-from lookout_sdk.local.engine.base import mask_labels
-from lookout_sdk.local.engine.images import decode_mask
-from lookout_sdk.testing.synthetic import (
+from lookout_sdk.engine.base import mask_labels
+from lookout_sdk.engine.images import decode_mask
+from lookout_sdk.synthetic import (
     BACKGROUND_COLOR,
     DEFECT_CLASSES,
     make_image,

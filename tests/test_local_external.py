@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lookout_sdk.testing.synthetic import write_dataset_folder
+from lookout_sdk.synthetic import write_dataset_folder
 from tests.server_process import running_server
 
 SCRIPT = Path(__file__).parent / "external" / "drive_with_old_boto3.py"

@@ -37,7 +37,7 @@ def test_requests_run_on_as_many_threads_as_inference_units(
     units: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = _Busy()
-    monkeypatch.setattr("lookout_sdk.local.engine.load_model", lambda folder: model)
+    monkeypatch.setattr("lookout_sdk.engine.load_model", lambda folder: model)
     hosting = Hosting(tmp_path)
     hosting.load("p", 1, units)
     with ThreadPoolExecutor(max_workers=6) as callers:

@@ -41,7 +41,7 @@ from lookout_sdk.local.objects import (
     s3_api,
 )
 from lookout_sdk.local.objects.s3_api import handle_s3
-from lookout_sdk.testing.synthetic import write_dataset_folder
+from lookout_sdk.synthetic import write_dataset_folder
 from tests.conftest import isolate_aws_environment
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from lookout_sdk import AccessDeniedError, LookoutVision
 from lookout_sdk.local.app import LocalBackend
 from lookout_sdk.local.http.server import RunningServer, start_in_thread
-from lookout_sdk.testing.synthetic import make_image, write_dataset_folder
+from lookout_sdk.synthetic import make_image, write_dataset_folder
 from tests.server_process import connect as connect_to
 
 ACCESS, SECRET = "AKIDLOCALTEST", "local-secret"

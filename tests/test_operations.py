@@ -50,7 +50,7 @@ from lookout_sdk import (
     TargetPlatformArch,
     TargetPlatformOs,
 )
-from lookout_sdk.datasets.manifest import ManifestEntry
+from lookout_sdk.manifests.entry import ManifestEntry
 from tests.operation_table import (
     CALLER_TOKEN,
     ENTRY,

@@ -70,7 +70,7 @@ def serve(
         import boto3
 
         objects = S3ObjectStore(boto3.client("s3", endpoint_url=s3_endpoint_url))
-    from lookout_sdk.local.engine import PatchEngine, SimpleEngine
+    from lookout_sdk.engine import PatchEngine, SimpleEngine
 
     engines = {"patch": PatchEngine, "simple": SimpleEngine, "default": None}
     backend = LocalBackend(data, objects=objects, engine=engines[engine])

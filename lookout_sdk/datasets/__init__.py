@@ -17,10 +17,6 @@ from typing import TYPE_CHECKING
 from lookout_sdk._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from lookout_sdk.datasets.chunks import MAX_CHANGES_BYTES as MAX_CHANGES_BYTES
-    from lookout_sdk.datasets.chunks import ChunkedUpdateError as ChunkedUpdateError
-    from lookout_sdk.datasets.chunks import ChunkedUpdateResult as ChunkedUpdateResult
-    from lookout_sdk.datasets.chunks import plan_chunks as plan_chunks
     from lookout_sdk.datasets.export import DatasetStatistics as DatasetStatistics
     from lookout_sdk.datasets.export import ExportResult as ExportResult
     from lookout_sdk.datasets.export import dataset_statistics as dataset_statistics
@@ -34,11 +30,6 @@ if TYPE_CHECKING:
     from lookout_sdk.datasets.layout import FileProblem as FileProblem
     from lookout_sdk.datasets.layout import LabeledImage as LabeledImage
     from lookout_sdk.datasets.layout import scan_folder as scan_folder
-    from lookout_sdk.datasets.manifest import ManifestEntry as ManifestEntry
-    from lookout_sdk.datasets.manifest import MaskClass as MaskClass
-    from lookout_sdk.datasets.manifest import dump_manifest as dump_manifest
-    from lookout_sdk.datasets.manifest import read_manifest as read_manifest
-    from lookout_sdk.datasets.manifest import write_manifest as write_manifest
     from lookout_sdk.datasets.preflight import DatasetCounts as DatasetCounts
     from lookout_sdk.datasets.preflight import Minimums as Minimums
     from lookout_sdk.datasets.preflight import PreflightError as PreflightError
@@ -48,16 +39,25 @@ if TYPE_CHECKING:
     from lookout_sdk.datasets.s3 import UploadReport as UploadReport
     from lookout_sdk.datasets.s3 import scan_s3 as scan_s3
     from lookout_sdk.datasets.s3 import upload_files as upload_files
-    from lookout_sdk.datasets.validate import LineProblem as LineProblem
-    from lookout_sdk.datasets.validate import ManifestError as ManifestError
-    from lookout_sdk.datasets.validate import ManifestReport as ManifestReport
-    from lookout_sdk.datasets.validate import validate_manifest as validate_manifest
+    from lookout_sdk.manifests.chunks import MAX_CHANGES_BYTES as MAX_CHANGES_BYTES
+    from lookout_sdk.manifests.chunks import ChunkedUpdateError as ChunkedUpdateError
+    from lookout_sdk.manifests.chunks import ChunkedUpdateResult as ChunkedUpdateResult
+    from lookout_sdk.manifests.chunks import plan_chunks as plan_chunks
+    from lookout_sdk.manifests.entry import ManifestEntry as ManifestEntry
+    from lookout_sdk.manifests.entry import MaskClass as MaskClass
+    from lookout_sdk.manifests.entry import dump_manifest as dump_manifest
+    from lookout_sdk.manifests.entry import read_manifest as read_manifest
+    from lookout_sdk.manifests.entry import write_manifest as write_manifest
+    from lookout_sdk.manifests.validate import LineProblem as LineProblem
+    from lookout_sdk.manifests.validate import ManifestError as ManifestError
+    from lookout_sdk.manifests.validate import ManifestReport as ManifestReport
+    from lookout_sdk.manifests.validate import validate_manifest as validate_manifest
 
 # Public name -> the module that defines it; each loads on first use.
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
         ["ChunkedUpdateError", "ChunkedUpdateResult", "MAX_CHANGES_BYTES", "plan_chunks"],
-        "lookout_sdk.datasets.chunks",
+        "lookout_sdk.manifests.chunks",
     ),
     **dict.fromkeys(
         ["DatasetStatistics", "ExportResult", "dataset_statistics", "export_dataset"],
@@ -73,7 +73,7 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(
         ["ManifestEntry", "MaskClass", "dump_manifest", "read_manifest", "write_manifest"],
-        "lookout_sdk.datasets.manifest",
+        "lookout_sdk.manifests.entry",
     ),
     **dict.fromkeys(
         ["DatasetCounts", "Minimums", "PreflightError", "PreflightReport", "preflight"],
@@ -84,7 +84,7 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(
         ["LineProblem", "ManifestError", "ManifestReport", "validate_manifest"],
-        "lookout_sdk.datasets.validate",
+        "lookout_sdk.manifests.validate",
     ),
 }
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lookout_sdk.datasets.manifest import ManifestEntry, write_manifest
+from lookout_sdk.manifests.entry import ManifestEntry, write_manifest
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.dataset import Dataset

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lookout_sdk.datasets.layout import DatasetLayout, LabeledImage, scan_folder
-from lookout_sdk.datasets.manifest import ManifestEntry, dump_manifest
-from lookout_sdk.datasets.validate import validate_manifest
 from lookout_sdk.errors import LookoutError
+from lookout_sdk.manifests.entry import ManifestEntry, dump_manifest
+from lookout_sdk.manifests.validate import validate_manifest
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from lookout_sdk.datasets.manifest import MaskClass
+from lookout_sdk.manifests.entry import MaskClass
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
 
 __all__ = [

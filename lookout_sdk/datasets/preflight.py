@@ -31,8 +31,8 @@ import attrs
 
 from lookout_sdk.api.images import MAX_IMAGE_BYTES, MAX_SIDE, MIN_SIDE, sniff_content_type
 from lookout_sdk.datasets.layout import DatasetLayout, FileProblem, LabeledImage
-from lookout_sdk.datasets.manifest import MaskClass
 from lookout_sdk.errors import InvalidInputError, Problem
+from lookout_sdk.manifests.entry import MaskClass
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from lookout_sdk.records.detection import DetectionResult
 from lookout_sdk.runtime.batch import BatchItem, map_bounded
 
 if TYPE_CHECKING:
-    from lookout_sdk.local.engine import TrainedModel
+    from lookout_sdk.engine import TrainedModel
 
 __all__ = ["EdgeModel"]
 
@@ -43,7 +43,7 @@ class EdgeModel:
         Raises:
             PackageError: the package is damaged or not one this SDK reads.
         """
-        from lookout_sdk.local.engine import load_model
+        from lookout_sdk.engine import load_model
 
         if isinstance(package, bytes):
             data = package
@@ -64,7 +64,7 @@ class EdgeModel:
         The image is checked against the service's rules first, as the hosted model
         would check it.
         """
-        from lookout_sdk.local.engine.api_shapes import detect_anomaly_result
+        from lookout_sdk.engine.api_shapes import detect_anomaly_result
 
         data = load_image(image)
         check_image(data, operation="DetectAnomalies")

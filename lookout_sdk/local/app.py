@@ -27,7 +27,7 @@ from lookout_sdk.local.store import Store
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from lookout_sdk.local.engine import Engine
+    from lookout_sdk.engine import Engine
 
 __all__ = ["LocalBackend"]
 
@@ -43,8 +43,8 @@ class LocalBackend:
             as :class:`~lookout_sdk.local.objects.S3ObjectStore` for AWS S3 or MinIO.
         start_worker: run background jobs on threads (tests may run them by hand).
         quotas: the limits answered with ServiceQuotaExceededException.
-        engine: makes the training method (an :class:`~lookout_sdk.local.engine.Engine`
-            class or factory); :func:`~lookout_sdk.local.engine.default_engine` by default.
+        engine: makes the training method (an :class:`~lookout_sdk.engine.Engine`
+            class or factory); :func:`~lookout_sdk.engine.default_engine` by default.
     """
 
     def __init__(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
-    from lookout_sdk.local.engine import Engine
+    from lookout_sdk.engine import Engine
     from lookout_sdk.local.hosting import Hosting
     from lookout_sdk.local.objects import ObjectStore
     from lookout_sdk.local.store import Store
@@ -17,7 +17,7 @@ __all__ = ["Context", "Quotas"]
 
 
 def _default_engine() -> Engine:
-    from lookout_sdk.local.engine import default_engine
+    from lookout_sdk.engine import default_engine
 
     return default_engine()
 
@@ -40,7 +40,7 @@ class Context:
     objects: ObjectStore
     wake_worker: Callable[[], None]
     hosted: Hosting
-    #: Makes the training method (see :func:`lookout_sdk.local.engine.default_engine`).
+    #: Makes the training method (see :func:`lookout_sdk.engine.default_engine`).
     make_engine: Callable[[], Engine] = attrs.field(factory=lambda: _default_engine)
     region: str = "us-east-1"
     account: str = "123456789012"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lookout_sdk.local.engine import Prediction, TrainedModel
+    from lookout_sdk.engine import Prediction, TrainedModel
 
 __all__ = ["Hosting", "ModelNotLoadedError"]
 
@@ -42,7 +42,7 @@ class Hosting:
 
     def load(self, project: str, version: int | str, units: int) -> None:
         """Load a trained model and start ``units`` serving threads for it."""
-        from lookout_sdk.local.engine import load_model
+        from lookout_sdk.engine import load_model
 
         model = load_model(self.folder(project, version))
         with self._lock:

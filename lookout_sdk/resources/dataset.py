@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lookout_sdk.datasets.chunks import (
+from lookout_sdk.errors import InvalidInputError, Problem, ResourceNotFoundError
+from lookout_sdk.manifests.chunks import (
     MAX_CHANGES_BYTES,
     ChunkedUpdateResult,
     apply_in_chunks,
 )
-from lookout_sdk.datasets.manifest import ManifestEntry, dump_manifest
-from lookout_sdk.datasets.validate import validate_manifest
-from lookout_sdk.errors import InvalidInputError, Problem, ResourceNotFoundError
+from lookout_sdk.manifests.entry import ManifestEntry, dump_manifest
+from lookout_sdk.manifests.validate import validate_manifest
 from lookout_sdk.records.dataset import DatasetDescription
 from lookout_sdk.records.enums import DATASET_TERMINAL, AnomalyClass, DatasetStatus, DatasetType
 from lookout_sdk.resources._base import describe_or_none, make_poller, status_outcome

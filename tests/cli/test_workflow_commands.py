@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lookout_sdk.testing.synthetic import write_dataset_folder
+from lookout_sdk.synthetic import write_dataset_folder
 from tests.cli.conftest import Lookout
 
 MODEL_FIELDS = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lookout_sdk.datasets.manifest import ManifestEntry
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.store.entries import apply_entries, check_lines
 from lookout_sdk.local.store.state import dataset_status, set_dataset_status
+from lookout_sdk.manifests.entry import ManifestEntry
 
 __all__ = ["delete_dataset", "import_dataset", "update_dataset"]
 

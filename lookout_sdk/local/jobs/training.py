@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lookout_sdk.datasets.manifest import ManifestEntry
 from lookout_sdk.datasets.preflight import Minimums
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.entries import labelled_entries
 from lookout_sdk.local.store.state import model_status, set_model_status
+from lookout_sdk.manifests.entry import ManifestEntry
 
 if TYPE_CHECKING:
-    from lookout_sdk.local.engine import EvaluationReport, TrainedModel
+    from lookout_sdk.engine import EvaluationReport, TrainedModel
 
 __all__ = ["TrainingError", "split_for_training", "train_model"]
 
@@ -118,7 +118,7 @@ def _color_map(entries: Sequence[ManifestEntry]) -> list[tuple[str, str]]:
 
 
 def _train(ctx: Context, project: str) -> tuple[TrainedModel, EvaluationReport, list[_Image]]:
-    from lookout_sdk.local.engine import evaluate
+    from lookout_sdk.engine import evaluate
 
     db = ctx.store.read()
     has_test = db.execute(

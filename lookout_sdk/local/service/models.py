@@ -6,9 +6,9 @@ import json
 import sqlite3
 from typing import Any
 
+from lookout_sdk.engine.api_shapes import detect_anomaly_result
+from lookout_sdk.engine.images import ImageRejected
 from lookout_sdk.local.context import Context
-from lookout_sdk.local.engine.api_shapes import detect_anomaly_result
-from lookout_sdk.local.engine.images import ImageRejected
 from lookout_sdk.local.hosting import ModelNotLoadedError
 from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded, validation
 from lookout_sdk.local.service.paging import page

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from lookout_sdk.datasets.manifest import ManifestEntry
-from lookout_sdk.datasets.validate import validate_manifest
 from lookout_sdk.local.store.database import now
+from lookout_sdk.manifests.entry import ManifestEntry
+from lookout_sdk.manifests.validate import validate_manifest
 
 __all__ = ["apply_entries", "check_lines", "labelled_entries"]
 

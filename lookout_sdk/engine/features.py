@@ -1,7 +1,7 @@
 """Patch features at three grids: two from the pretrained backbone, one of colour.
 
 Two levels are concatenations of block outputs of EfficientNet-Lite0 (see
-:mod:`lookout_sdk.local.engine.backbone`), each output first averaged over its 3 x 3
+:mod:`lookout_sdk.engine.backbone`), each output first averaged over its 3 x 3
 neighbourhood (so a feature describes a patch, not a pixel):
 
 * ``fine``: blocks 1 and 2 (24 + 24 channels) on the stride-4 grid (56 x 56 at 224 px),
@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 
-from lookout_sdk.local.engine.backbone import block_scale, forward
+from lookout_sdk.engine.backbone import block_scale, forward
 
 __all__ = ["LEVELS", "Level", "extract_levels", "grid_shape"]
 

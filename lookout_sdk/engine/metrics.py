@@ -22,13 +22,13 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lookout_sdk.local.engine.base import (
+from lookout_sdk.engine.base import (
     Prediction,
     TrainedModel,
     mask_labels,
     split_color_map,
 )
-from lookout_sdk.local.engine.images import decode_mask, image_header
+from lookout_sdk.engine.images import decode_mask, image_header
 
 __all__ = [
     "EvaluationReport",

@@ -3,15 +3,15 @@
 Method, at a working size of 224 x 224 (every image is resized to it):
 
 * Alignment: when the normal images show one aligned part (their mean image keeps at
-  least half their contrast, :func:`~lookout_sdk.local.engine.alignment.structure_ratio`),
+  least half their contrast, :func:`~lookout_sdk.engine.alignment.structure_ratio`),
   each image is first moved by the whole-pixel shift (up to 8 px) that matches it to the
   mean normal image. Textures are left as they are.
 * Features: two levels of EfficientNet-Lite0 patch features
-  (:mod:`lookout_sdk.local.engine.features`), ``fine`` on a 56 x 56 grid and ``coarse``
+  (:mod:`lookout_sdk.engine.features`), ``fine`` on a 56 x 56 grid and ``coarse``
   on a 28 x 28 grid, and a ``colour`` level (blurred luminance and opponent colours on
   the 56 x 56 grid) for faint, soft changes of tone such as stains.
 * Normal model, per level: a Gaussian per grid position sharing one whitening
-  (:class:`~lookout_sdk.local.engine.gaussian.PositionGaussian`); its distance map.
+  (:class:`~lookout_sdk.engine.gaussian.PositionGaussian`); its distance map.
 * Z-normalised ensemble: the normal images are split in five seeded folds, and each
   fold's maps are computed by Gaussians fitted on the other folds. Each level's distance
   is turned into a z-score per position with the mean and (smoothed) deviation of those
@@ -21,7 +21,7 @@ Method, at a working size of 224 x 224 (every image is resized to it):
 * Image score: the map's maximum. Threshold: held-out normal scores (each fold
   z-normalised by the other folds alone) give mean + 3 sd; labelled anomalies, when
   given, move it to the F1-best place
-  (:func:`~lookout_sdk.local.engine.calibration.best_threshold`).
+  (:func:`~lookout_sdk.engine.calibration.best_threshold`).
 * Confidence: ``p = logistic((score - threshold) / s)`` with ``s`` the deviation of the
   held-out normal scores is P(anomalous); the confidence is ``p`` for an anomalous
   decision and ``1 - p`` otherwise.
@@ -30,7 +30,7 @@ Method, at a working size of 224 x 224 (every image is resized to it):
   the held-out normal maps) and clipped to 0..1, so 0.5 is the pixel threshold.
 * Segmentation (with a colour map): pixels of an anomalous image whose map reaches the
   pixel threshold are painted; each takes the anomaly class that a softmax head
-  (:class:`~lookout_sdk.local.engine.head.SoftmaxHead`), trained on the standardised
+  (:class:`~lookout_sdk.engine.head.SoftmaxHead`), trained on the standardised
   deviations of the masked training anomalies' grid cells, rates most likely. Without
   masks every painted pixel takes the first class.
 """
@@ -49,13 +49,13 @@ from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 from typing_extensions import Self
 
-from lookout_sdk.local.engine.alignment import (
+from lookout_sdk.engine.alignment import (
     apply_shift,
     estimate_shift,
     reference_image,
     structure_ratio,
 )
-from lookout_sdk.local.engine.base import (
+from lookout_sdk.engine.base import (
     MODEL_ARRAYS,
     MODEL_SETTINGS,
     ColorMap,
@@ -69,12 +69,12 @@ from lookout_sdk.local.engine.base import (
     register_model,
     split_color_map,
 )
-from lookout_sdk.local.engine.calibration import best_threshold, logistic
-from lookout_sdk.local.engine.features import LEVELS, extract_levels
-from lookout_sdk.local.engine.gaussian import PositionGaussian
-from lookout_sdk.local.engine.head import SoftmaxHead
-from lookout_sdk.local.engine.images import decode_image, decode_mask, image_header
-from lookout_sdk.local.engine.weights import WEIGHTS_PACKAGE
+from lookout_sdk.engine.calibration import best_threshold, logistic
+from lookout_sdk.engine.features import LEVELS, extract_levels
+from lookout_sdk.engine.gaussian import PositionGaussian
+from lookout_sdk.engine.head import SoftmaxHead
+from lookout_sdk.engine.images import decode_image, decode_mask, image_header
+from lookout_sdk.engine.weights import WEIGHTS_PACKAGE
 
 __all__ = ["PatchEngine", "PatchModel"]
 
@@ -279,7 +279,7 @@ class PatchModel(TrainedModel):
 
     def save(self, folder: Path) -> None:
         """Write ``model.json`` and ``model.npz`` into ``folder``."""
-        from lookout_sdk.local.engine.backbone import load_lite0
+        from lookout_sdk.engine.backbone import load_lite0
 
         folder = Path(folder)
         settings: dict[str, Any] = {
@@ -329,7 +329,7 @@ class PatchModel(TrainedModel):
             ValueError: the files are not a model of this engine and format, or were
                 trained on other backbone weights than the installed ones.
         """
-        from lookout_sdk.local.engine.backbone import load_lite0
+        from lookout_sdk.engine.backbone import load_lite0
 
         folder = Path(folder)
         settings = read_settings(folder)

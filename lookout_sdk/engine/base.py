@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import Self
 
-from lookout_sdk.local.engine.images import parse_color
+from lookout_sdk.engine.images import parse_color
 
 __all__ = [
     "DEFAULT_BACKGROUND",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lookout_sdk.local.engine.base import Prediction
+from lookout_sdk.engine.base import Prediction
 
 __all__ = ["detect_anomaly_result"]
 

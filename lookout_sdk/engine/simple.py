@@ -55,7 +55,7 @@ from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 from typing_extensions import Self
 
-from lookout_sdk.local.engine.base import (
+from lookout_sdk.engine.base import (
     MODEL_ARRAYS,
     MODEL_SETTINGS,
     ColorMap,
@@ -69,8 +69,8 @@ from lookout_sdk.local.engine.base import (
     register_model,
     split_color_map,
 )
-from lookout_sdk.local.engine.calibration import best_threshold, logistic
-from lookout_sdk.local.engine.images import decode_image, decode_mask, image_header, to_gray_array
+from lookout_sdk.engine.calibration import best_threshold, logistic
+from lookout_sdk.engine.images import decode_image, decode_mask, image_header, to_gray_array
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -25,7 +25,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from lookout_sdk.local.engine.weights import cached_arrays, lite0_weights_path, read_state_dict
+from lookout_sdk.engine.weights import cached_arrays, lite0_weights_path, read_state_dict
 
 __all__ = [
     "BLOCKS",
@@ -161,7 +161,7 @@ def load_lite0() -> Lite0Weights:
     Raises:
         WeightsUnavailable: the weights package is not installed.
     """
-    from lookout_sdk.local.engine.weights import file_digest
+    from lookout_sdk.engine.weights import file_digest
 
     path = lite0_weights_path()
     arrays = cached_arrays(path, "efficientnet-lite0-folded-v1", fold_lite0)

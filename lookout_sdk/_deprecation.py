@@ -1,0 +1,66 @@
+"""Deprecated spellings: one way to warn about them, pointing at the caller's line.
+
+Every old name the SDK still accepts goes through :func:`warn_deprecated`, so each
+warning is a :class:`DeprecationWarning` that names the replacement and is reported at
+the user's call (or import), not inside the SDK. Moved modules use :func:`moved_module`.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+__all__ = ["moved_module", "warn_deprecated"]
+
+#: Frames that belong to the import machinery, skipped when finding the importer.
+_IMPORT_FRAMES = ("<frozen importlib",)
+
+
+def warn_deprecated(old: str, new: str, *, stacklevel: int = 2) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new``.
+
+    ``stacklevel`` counts as for :func:`warnings.warn` from the caller of this function:
+    2 (the default) reports the line that called the deprecated function.
+    """
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release; use {new} instead",
+        DeprecationWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def _importer_stacklevel() -> int:
+    """The ``stacklevel`` that reaches the first frame outside the import machinery."""
+    frame = sys._getframe(2)  # the deprecated module's body
+    level = 2
+    while frame.f_back is not None:
+        frame = frame.f_back
+        level += 1
+        name = frame.f_code.co_filename
+        if not name.startswith(_IMPORT_FRAMES) and not name.endswith("importlib/__init__.py"):
+            return level
+    return level
+
+
+def moved_module(old: str, new: ModuleType) -> Callable[[str], Any]:
+    """Warn that module ``old`` moved to ``new``; return ``old``'s ``__getattr__``.
+
+    Call it from the old module's body; every attribute is then read from ``new``.
+    """
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release; "
+        f"import {new.__name__} instead",
+        DeprecationWarning,
+        stacklevel=_importer_stacklevel(),
+    )
+
+    def get_attribute(name: str) -> Any:
+        try:
+            return getattr(new, name)
+        except AttributeError:
+            raise AttributeError(f"module {old!r} has no attribute {name!r}") from None
+
+    return get_attribute
