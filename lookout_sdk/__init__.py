@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lookout_sdk.api.images import ImageInfo as ImageInfo
     from lookout_sdk.api.registry import register_service as register_service
     from lookout_sdk.errors import AccessDeniedError as AccessDeniedError
+    from lookout_sdk.errors import BackendUnavailableError as BackendUnavailableError
     from lookout_sdk.errors import ConflictError as ConflictError
     from lookout_sdk.errors import ConnectionFailedError as ConnectionFailedError
     from lookout_sdk.errors import InternalServerError as InternalServerError
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from lookout_sdk.records.model import ModelDescription as ModelDescription
     from lookout_sdk.records.model import ModelPerformance as ModelPerformance
     from lookout_sdk.records.model import ModelSummary as ModelSummary
+    from lookout_sdk.records.operations import Operation as Operation
+    from lookout_sdk.records.operations import Outcome as Outcome
     from lookout_sdk.records.packaging import GreengrassConfiguration as GreengrassConfiguration
     from lookout_sdk.records.packaging import GreengrassOutput as GreengrassOutput
     from lookout_sdk.records.packaging import PackagingJobDescription as PackagingJobDescription
@@ -63,15 +66,24 @@ if TYPE_CHECKING:
     from lookout_sdk.records.project import ProjectDescription as ProjectDescription
     from lookout_sdk.records.project import ProjectSummary as ProjectSummary
     from lookout_sdk.resources.dataset import Dataset as Dataset
+    from lookout_sdk.resources.dataset import DatasetPoller as DatasetPoller
     from lookout_sdk.resources.model import Model as Model
+    from lookout_sdk.resources.model import ModelPoller as ModelPoller
     from lookout_sdk.resources.packaging import PackagingJob as PackagingJob
+    from lookout_sdk.resources.packaging import PackagingJobPoller as PackagingJobPoller
     from lookout_sdk.resources.project import Project as Project
     from lookout_sdk.resources.service import LookoutVision as LookoutVision
+    from lookout_sdk.resources.service import ResumablePoller as ResumablePoller
+    from lookout_sdk.runtime.batch import DEFAULT_WORKERS as DEFAULT_WORKERS
     from lookout_sdk.runtime.batch import BatchItem as BatchItem
     from lookout_sdk.runtime.paging import ItemPaged as ItemPaged
     from lookout_sdk.runtime.polling import Poller as Poller
     from lookout_sdk.runtime.polling import PollingPolicy as PollingPolicy
     from lookout_sdk.runtime.retry import RetryPolicy as RetryPolicy
+    from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+    from lookout_sdk.runtime.timeouts import DefaultTimeout as DefaultTimeout
+    from lookout_sdk.runtime.timeouts import Timeout as Timeout
+    from lookout_sdk.runtime.transport import Transport as Transport
 
 # Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -80,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
         [
             "AccessDeniedError",
+            "BackendUnavailableError",
             "ConflictError",
             "ConnectionFailedError",
             "InternalServerError",
@@ -120,6 +133,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(
         ["ModelDescription", "ModelPerformance", "ModelSummary"], "lookout_sdk.records.model"
     ),
+    **dict.fromkeys(["Operation", "Outcome"], "lookout_sdk.records.operations"),
     **dict.fromkeys(
         [
             "GreengrassConfiguration",
@@ -131,15 +145,19 @@ _EXPORTS: dict[str, str] = {
         "lookout_sdk.records.packaging",
     ),
     **dict.fromkeys(["ProjectDescription", "ProjectSummary"], "lookout_sdk.records.project"),
-    **dict.fromkeys(["Dataset"], "lookout_sdk.resources.dataset"),
-    **dict.fromkeys(["Model"], "lookout_sdk.resources.model"),
-    **dict.fromkeys(["PackagingJob"], "lookout_sdk.resources.packaging"),
+    **dict.fromkeys(["Dataset", "DatasetPoller"], "lookout_sdk.resources.dataset"),
+    **dict.fromkeys(["Model", "ModelPoller"], "lookout_sdk.resources.model"),
+    **dict.fromkeys(["PackagingJob", "PackagingJobPoller"], "lookout_sdk.resources.packaging"),
     **dict.fromkeys(["Project"], "lookout_sdk.resources.project"),
-    **dict.fromkeys(["LookoutVision"], "lookout_sdk.resources.service"),
-    **dict.fromkeys(["BatchItem"], "lookout_sdk.runtime.batch"),
+    **dict.fromkeys(["LookoutVision", "ResumablePoller"], "lookout_sdk.resources.service"),
+    **dict.fromkeys(["BatchItem", "DEFAULT_WORKERS"], "lookout_sdk.runtime.batch"),
     **dict.fromkeys(["ItemPaged"], "lookout_sdk.runtime.paging"),
     **dict.fromkeys(["Poller", "PollingPolicy"], "lookout_sdk.runtime.polling"),
     **dict.fromkeys(["RetryPolicy"], "lookout_sdk.runtime.retry"),
+    **dict.fromkeys(
+        ["DEFAULT_TIMEOUT", "DefaultTimeout", "Timeout"], "lookout_sdk.runtime.timeouts"
+    ),
+    **dict.fromkeys(["Transport"], "lookout_sdk.runtime.transport"),
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]  # noqa: PLE0604 - names are strings

@@ -20,8 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from typing_extensions import Self
+
 __all__ = [
     "AccessDeniedError",
+    "BackendUnavailableError",
     "ConflictError",
     "ConnectionFailedError",
     "InternalServerError",
@@ -108,6 +111,11 @@ class InvalidInputError(LookoutError, ValueError):
         super().__init__(
             f"invalid input for {where}{lines}" if where else f"invalid input: {lines}"
         )
+
+    @classmethod
+    def of(cls, parameter: str, reason: str, *, operation: str = "") -> Self:
+        """The error for one problem: ``parameter`` (a name or dotted path) and why."""
+        return cls(operation, [Problem(parameter, reason)])
 
 
 class InvalidImageError(InvalidInputError):
@@ -239,6 +247,22 @@ class ConnectionFailedError(LookoutError):
 
 class PaginationError(LookoutError):
     """The service returned a page token it had already returned (a listing loop)."""
+
+
+class BackendUnavailableError(LookoutError):
+    """A backend (such as the local one) or a package it needs is not installed.
+
+    ``backend`` names it; the message gives the command that installs its extra.
+    """
+
+    def __init__(self, backend: str, reason: str) -> None:
+        self.backend = backend
+        self.reason = reason
+        self.install = f"pip install 'lookout-sdk[{backend}]'"
+        super().__init__(
+            f"the {backend} backend is not available ({reason}); it needs the "
+            f"{backend!r} extra: {self.install}"
+        )
 
 
 # ----------------------------------------------------------------------------- long-running work

@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
 
 import lookout_sdk
-from lookout_sdk import LookoutVision, PollingPolicy
+from lookout_sdk import InvalidInputError, LookoutVision, PollingPolicy
 from lookout_sdk.api.registry import service_is_known
 
 #: botocore 1.40.61 dropped the lookoutvision model that lookout_sdk bundles.
@@ -154,8 +154,9 @@ def test_endpoint_url_argument_wins_over_the_profile() -> None:
 
 
 def test_profile_name_and_session_together_are_refused() -> None:
-    with pytest.raises(TypeError, match="profile_name"):
+    with pytest.raises(InvalidInputError, match="profile_name") as caught:
         LookoutVision(session=boto3.Session(region_name="us-east-1"), profile_name="x")
+    assert caught.value.problems[0].path == "profile_name"
 
 
 # ----------------------------------------------------------------------------- config
@@ -212,15 +213,22 @@ def test_an_existing_client_is_used_as_it_is() -> None:
 def test_client_excludes_the_other_client_options(option: dict[str, Any]) -> None:
     client = plain_client(region_name="us-east-1")
 
-    with pytest.raises(TypeError, match="client="):
+    with pytest.raises(InvalidInputError, match="client") as caught:
         LookoutVision(client=client, **option)
+    assert caught.value.problems[0].path == next(iter(option))
 
 
 def test_client_with_a_session_is_refused() -> None:
     client = plain_client(region_name="us-east-1")
 
-    with pytest.raises(TypeError, match="session"):
+    with pytest.raises(InvalidInputError, match="session"):
         LookoutVision(client=client, session=boto3.Session())
+
+
+def test_s3_and_s3_endpoint_url_together_are_refused() -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with pytest.raises(InvalidInputError, match="s3_endpoint_url"):
+        LookoutVision(region_name="us-east-1", s3=s3, s3_endpoint_url="http://127.0.0.1:9")
 
 
 # ----------------------------------------------------------------------------- registration

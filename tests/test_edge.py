@@ -174,13 +174,13 @@ def test_detect_many_streams_in_order_and_reports_each_failure(
 ) -> None:
     _, model = hosted
     images: list[bytes] = [*_images(), b"not an image", *_images()[:2]]
-    items = list(model.detect_many(images, max_workers=3))
+    items = list(model.detect_many(images, workers=3))
     assert [item.source for item in items] == images
     assert [item.ok for item in items] == [True] * 6 + [False, True, True]
     assert isinstance(items[6].error, InvalidImageError)
     one_by_one = [model.detect(image).confidence for image in _images()]
     assert [item.result.confidence for item in items[:6] if item.result] == one_by_one
-    edge_items = list(EdgeModel.load(package).detect_many(_images(), max_workers=2))
+    edge_items = list(EdgeModel.load(package).detect_many(_images(), workers=2))
     assert [i.result.confidence for i in edge_items if i.result] == pytest.approx(one_by_one)
 
 

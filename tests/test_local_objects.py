@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import itertools
 import threading
 import zlib
@@ -64,29 +63,19 @@ class S3App:
 
 
 class TextHeaderTransport(WsgiTransport):
-    """``WsgiTransport`` with three fixes (each a no-op once ``wsgi.py`` has it).
+    """``WsgiTransport`` with two fixes (each a no-op once ``wsgi.py`` has it).
 
     ``WsgiTransport`` turns botocore's bytes header values (``b"v"``) into ``"b'v'"``;
-    it passes on ``Transfer-Encoding: chunked`` with a body it sends whole, so werkzeug
-    reads the body as empty; and its response body has no ``read()``, which streaming
-    answers (GetObject) need.
+    and it passes on ``Transfer-Encoding: chunked`` with a body it sends whole, so
+    werkzeug reads the body as empty.
     """
 
-    def _send(self, request: Any, **kwargs: Any) -> Any:
+    def handle(self, request: Any) -> Any:
         request.headers.pop("Transfer-Encoding", None)
         for name, value in list(request.headers.items()):
             if isinstance(value, bytes):
                 request.headers[name] = value.decode("latin-1")
-        response = super()._send(request, **kwargs)
-        response.raw = ReadableBody(response.content)
-        return response
-
-
-class ReadableBody(io.BytesIO):
-    """A whole response body that botocore can both ``read()`` and ``stream()``."""
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.getvalue()
+        return super().handle(request)
 
 
 def _client(endpoint: str) -> Any:
@@ -105,10 +94,11 @@ def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[S3App, Any
         isolate_aws_environment(patch, tmp_path_factory.mktemp("aws"))
         app = S3App()
         secure, plain = _client(ENDPOINT), _client("http://s3.local.test")
-        transports = [TextHeaderTransport(secure, app), TextHeaderTransport(plain, app)]
+        transport = TextHeaderTransport(app)
+        hooks = [transport.attach(secure), transport.attach(plain)]
         yield app, secure, plain
-        for transport in transports:
-            transport.close()
+        for hook in hooks:
+            hook.close()
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from lookout_sdk import (
     ModelPerformance,
     ModelStatus,
     ModelSummary,
+    Operation,
     PackagingJobDescription,
     PackagingJobStatus,
     PackagingJobSummary,
@@ -319,6 +320,7 @@ def test_create_dataset_from_a_manifest_polls_until_complete(
     )
     assert result.status is DatasetStatus.CREATE_COMPLETE
     assert poller.status() == "CREATE_COMPLETE"
+    assert poller.dataset == service.project(PROJECT).dataset("train")
     assert seen == ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
     assert clock.sleeps == [2.0]
 
@@ -555,6 +557,7 @@ def test_create_model_returns_the_new_version_and_polls_training(
         tags={"team": "vision", "stage": "dev"},
     )
 
+    assert poller.model == service.project(PROJECT).model(VERSION)  # known at once
     initial = poller.record
     assert initial is not None
     assert initial.version == VERSION
@@ -699,7 +702,7 @@ def test_start_model_sends_inference_units_and_waits_until_hosted(
 
     assert result.status is ModelStatus.HOSTED
     assert (result.min_inference_units, result.max_inference_units) == (2, 4)
-    assert poller.kind == "start_model"
+    assert poller.operation is Operation.START_MODEL
     assert clock.sleeps == [2.0]
 
 
@@ -900,6 +903,7 @@ def test_start_model_packaging_job_round_trips_the_greengrass_configuration(
     assert platform.accelerator is TargetPlatformAccelerator.NVIDIA
     assert result.configuration.to_api() == api
     assert poller.identity == {"project": PROJECT, "job": JOB}
+    assert poller.job == service.project(PROJECT).packaging_job(JOB)
     assert clock.sleeps == [2.0]
 
 

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import pickle
+from typing import Any
 
+import attrs
 import pytest
 from botocore.stub import Stubber
 
 from lookout_sdk import (
+    DEFAULT_TIMEOUT,
+    DatasetPoller,
+    InvalidInputError,
     LookoutVision,
     ModelDescription,
+    ModelPoller,
     ModelStatus,
+    Operation,
     OperationFailedError,
+    PackagingJobPoller,
     PollingPolicy,
     WaitTimeoutError,
 )
-from lookout_sdk.runtime.polling import Outcome, Poller, decode_resume_token
+from lookout_sdk.runtime.polling import Poller, decode_resume_token
 from tests.conftest import FakeClock
 
 MODEL_IDS = {"ProjectName": "boards", "ModelVersion": "3"}
@@ -62,21 +72,48 @@ def test_delay_starts_short_again_when_the_status_changes(
     assert clock.sleeps == [2.0, 3.0, 2.0, 3.0]
 
 
+@attrs.frozen
+class Job:
+    status: str
+    status_message: str | None = None
+
+
 def test_max_delay_caps_the_pause(clock: FakeClock) -> None:
-    statuses = iter(["A", "A", "A", "A", "A", "DONE"])
-    poller: Poller[str] = Poller(
-        kind="custom",
+    statuses = iter(["RUNNING"] * 5 + ["SUCCEEDED"])
+    poller: Poller[Job] = Poller(
+        operation=Operation.PACKAGE_MODEL,
         identity={"thing": "x"},
-        fetch=lambda: next(statuses),
-        outcome=lambda s: Outcome.SUCCEEDED if s == "DONE" else Outcome.RUNNING,
-        status_of=str,
-        message_of=lambda _: None,
+        fetch=lambda: Job(next(statuses)),
         policy=PollingPolicy(
             initial_delay=1, max_delay=3, multiplier=2, sleep=clock.sleep, clock=clock
         ),
     )
-    assert poller.result() == "DONE"
+    assert poller.result() == Job("SUCCEEDED")
     assert clock.sleeps == [1, 2, 3, 3, 3]
+
+
+def test_timeout_none_waits_without_limit_and_default_uses_the_operation(
+    clock: FakeClock,
+) -> None:
+    statuses = iter(["RUNNING"] * 600 + ["SUCCEEDED"])
+    policy = PollingPolicy(initial_delay=60, max_delay=60, sleep=clock.sleep, clock=clock)
+    poller: Poller[Job] = Poller(
+        operation=Operation.PACKAGE_MODEL,
+        identity={"job": "j"},
+        fetch=lambda: Job(next(statuses)),
+        policy=policy,
+    )
+    assert poller.wait() is False  # the packaging default: four hours
+    assert sum(clock.sleeps) == pytest.approx(Operation.PACKAGE_MODEL.default_timeout)
+    assert poller.wait(timeout=DEFAULT_TIMEOUT) is False
+    assert poller.result(None) == Job("SUCCEEDED")  # 600 looks in all: 10 hours of pauses
+    assert sum(clock.sleeps) > 2 * Operation.PACKAGE_MODEL.default_timeout
+
+
+@pytest.mark.parametrize("timeout", [-1, "soon", True])
+def test_a_bad_timeout_is_an_invalid_input(service: LookoutVision, timeout: Any) -> None:
+    with pytest.raises(InvalidInputError, match="timeout"):
+        service.project("boards").model(3).poller("train_model").wait(timeout)
 
 
 def test_on_status_sees_each_change_once_and_done_callbacks_run(
@@ -144,20 +181,19 @@ def test_wait_reports_without_raising(service: LookoutVision, stubber: Stubber) 
         poller.result()
 
 
-def test_default_timeouts_are_finite() -> None:
+def test_default_timeouts_are_finite_and_keyed_by_operation() -> None:
     policy = PollingPolicy()
-    kinds = [
-        "train_model",
-        "start_model",
-        "stop_model",
-        "delete_model",
-        "create_dataset",
-        "update_dataset",
-        "delete_dataset",
-        "package_model",
-        "anything-else",
-    ]
-    assert all(0 < policy.timeout_for(kind) < float("inf") for kind in kinds)
+    assert all(0 < policy.timeout_for(op) < float("inf") for op in Operation)
+    assert policy.timeout_for(Operation.TRAIN_MODEL) == 8 * 3600
+    assert policy.timeout_for("train_model") == 8 * 3600  # the name works too
+    assert policy.timeout_for("anything-else") == policy.default_timeout
+
+
+def test_polling_policy_accepts_string_keys_for_operations() -> None:
+    policy = PollingPolicy(timeouts={"start_model": 5, Operation.STOP_MODEL: 6})
+    assert policy.timeout_for(Operation.START_MODEL) == 5
+    assert policy.timeout_for("stop_model") == 6
+    assert set(policy.timeouts) == {Operation.START_MODEL, Operation.STOP_MODEL}
 
 
 def test_delete_poller_succeeds_when_the_resource_is_gone(
@@ -204,7 +240,9 @@ def test_resume_token_rebuilds_the_poller_in_another_service_object(
         client=service.client, polling=PollingPolicy(sleep=clock.sleep, clock=clock)
     )
     resumed = later.resume(token)
-    assert (resumed.kind, resumed.identity) == (first.kind, first.identity)
+    assert isinstance(resumed, ModelPoller)
+    assert (resumed.operation, resumed.identity) == (first.operation, first.identity)
+    assert resumed.model == first.model
     queue_statuses(stubber, "TRAINING", "TRAINED")
     assert resumed.result().status is ModelStatus.TRAINED
 
@@ -214,17 +252,72 @@ def test_resume_tokens_for_datasets_and_packaging_jobs(service: LookoutVision) -
     job_poller = service.project("boards").packaging_job("job-1").poller()
     for poller in (dataset_poller, job_poller):
         resumed = service.resume(poller.resume_token)
-        assert (resumed.kind, resumed.identity) == (poller.kind, poller.identity)
+        assert type(resumed) is type(poller)
+        assert (resumed.operation, resumed.identity) == (poller.operation, poller.identity)
 
 
-@pytest.mark.parametrize("token", ["", "lv1.!!!", "other.abc", "lv1.W10"])
-def test_damaged_resume_tokens_raise_value_error(service: LookoutVision, token: str) -> None:
-    with pytest.raises(ValueError, match="resume token"):
+def test_tokens_saved_by_earlier_versions_still_resume(service: LookoutVision) -> None:
+    # the format is unchanged: base64 of {"kind": ..., identity...} after "lv1."
+    payload = {"kind": "delete_dataset", "project": "boards", "dataset_type": "train"}
+    token = "lv1." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    resumed = service.resume(token)
+    assert isinstance(resumed, DatasetPoller)
+    assert resumed.operation is Operation.DELETE_DATASET
+    assert resumed.dataset == service.project("boards").dataset("train")
+
+
+def _token(payload: dict[str, str]) -> str:
+    return "lv1." + base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "lv1.!!!",
+        "other.abc",
+        "lv1.W10",
+        _token({"kind": "warp_model", "project": "p", "version": "1"}),
+        _token({"kind": "train_model", "project": "p", "dataset_type": "train"}),
+        _token({"kind": "package_model", "version": "1"}),
+    ],
+)
+def test_damaged_resume_tokens_are_invalid_input(service: LookoutVision, token: str) -> None:
+    with pytest.raises(InvalidInputError, match="token") as caught:
         service.resume(token)
+    assert caught.value.problems[0].path == "token"
 
 
-def test_unknown_poller_kind_is_a_value_error(service: LookoutVision) -> None:
-    with pytest.raises(ValueError, match="train_model"):
-        service.project("boards").model(3).poller("warp_model")
-    with pytest.raises(ValueError, match="create_dataset"):
-        service.project("boards").dataset("train").poller("shrink_dataset")
+def test_a_wrong_operation_for_the_resource_names_operation(service: LookoutVision) -> None:
+    project = service.project("boards")
+    with pytest.raises(InvalidInputError, match="train_model") as caught:
+        project.model(3).poller("warp_model")
+    assert caught.value.problems[0].path == "operation"
+    with pytest.raises(InvalidInputError, match="create_dataset"):
+        project.dataset("train").poller(Operation.TRAIN_MODEL)
+    with pytest.raises(InvalidInputError, match="package_model"):
+        project.packaging_job("j").poller("delete_model")
+
+
+def test_pollers_hold_their_handles(service: LookoutVision) -> None:
+    project = service.project("boards")
+    model_poller = project.model(3).poller(Operation.STOP_MODEL)
+    assert model_poller.model == project.model(3)
+    assert project.dataset("test").poller("create_dataset").dataset == project.dataset("test")
+    job_poller = project.packaging_job("j").poller(Operation.PACKAGE_MODEL)
+    assert isinstance(job_poller, PackagingJobPoller)
+    assert job_poller.job == project.packaging_job("j")
+
+
+def test_deprecated_spellings_still_work_and_warn(service: LookoutVision) -> None:
+    project = service.project("boards")
+    with pytest.deprecated_call(match="Model.poller"):
+        poller = project.model(3).poller(kind="start_model")
+    assert poller.operation is Operation.START_MODEL
+    with pytest.deprecated_call(match="Poller.kind"):
+        assert poller.kind == "start_model"
+    with pytest.deprecated_call(match="Dataset.poller"):
+        dataset_poller = project.dataset("train").poller()
+    assert dataset_poller.operation is Operation.CREATE_DATASET
+    with pytest.raises(InvalidInputError, match="kind"):
+        project.model(3).poller("train_model", kind="start_model")

@@ -246,7 +246,7 @@ def test_an_error_code_the_model_does_not_know_is_a_plain_service_error(
 # ----------------------------------------------------------------------------- missing_ok
 
 
-def test_project_delete_swallows_not_found_unless_told_not_to(
+def test_project_delete_raises_not_found_unless_missing_ok(
     service: LookoutVision, stubber: Stubber
 ) -> None:
     params = {"ProjectName": PROJECT, "ClientToken": ANY}
@@ -256,11 +256,11 @@ def test_project_delete_swallows_not_found_unless_told_not_to(
 
     project.delete(missing_ok=True)  # does not raise
     with pytest.raises(ResourceNotFoundError) as caught:
-        project.delete(missing_ok=False)
+        project.delete()  # missing_ok is False by default
     assert caught.value.resource_id == "res-1"
 
 
-def test_dataset_delete_swallows_not_found_unless_told_not_to(
+def test_dataset_delete_raises_not_found_unless_missing_ok(
     service: LookoutVision, stubber: Stubber
 ) -> None:
     params = {**TRAIN_IDS, "ClientToken": ANY}
@@ -272,10 +272,10 @@ def test_dataset_delete_swallows_not_found_unless_told_not_to(
     poller = dataset.delete(missing_ok=True)
     assert poller.result() is None  # the dataset is gone: the deletion is done
     with pytest.raises(ResourceNotFoundError):
-        dataset.delete(missing_ok=False)
+        dataset.delete()  # missing_ok is False by default
 
 
-def test_model_delete_swallows_not_found_unless_told_not_to(
+def test_model_delete_raises_not_found_unless_missing_ok(
     service: LookoutVision, stubber: Stubber
 ) -> None:
     params = {**MODEL_IDS, "ClientToken": ANY}
@@ -284,10 +284,11 @@ def test_model_delete_swallows_not_found_unless_told_not_to(
     _add_error(stubber, "delete_model", "ResourceNotFoundException", params=params)
     model = service.project(PROJECT).model(VERSION)
 
-    poller = model.delete()  # missing_ok is the default
+    poller = model.delete(missing_ok=True)
     assert poller.result() is None
+    assert poller.model == model
     with pytest.raises(ResourceNotFoundError):
-        model.delete(missing_ok=False)
+        model.delete()  # missing_ok is False by default
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from lookout_sdk.cli.exits import ExitCode
 from lookout_sdk.cli.options import model_version_option, project_option
 from lookout_sdk.cli.output import FORMATS, emit
 from lookout_sdk.cli.settings import Settings, pass_settings
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS
 
 __all__ = ["detect"]
 
@@ -70,11 +71,13 @@ def _row(item: Any) -> dict[str, Any]:
     help="With --fail-on-anomaly, only anomalies this confident count.",
 )
 @click.option(
+    "--workers",
     "--max-workers",
+    "workers",
     type=click.IntRange(min=1),
-    default=4,
+    default=DEFAULT_WORKERS,
     show_default=True,
-    help="How many images are sent at once.",
+    help="How many images are sent at once (--max-workers is the old name).",
 )
 @pass_settings
 def detect(
@@ -85,13 +88,13 @@ def detect(
     output_format: str | None,
     fail_on_anomaly: bool,
     min_confidence: float,
-    max_workers: int,
+    workers: int,
 ) -> None:
     """Ask a hosted model whether each of FILES (paths or globs) shows an anomaly."""
     from lookout_sdk.errors import InvalidInputError
 
     model = settings.service().project(project).model(model_version)
-    items = list(model.detect_many(_files(files), max_workers=max_workers))
+    items = list(model.detect_many(_files(files), workers=workers))
     emit([_row(item) for item in items], output_format or settings.output)
     errors = [item.error for item in items if item.error is not None]
     if any(not isinstance(e, (InvalidInputError, OSError)) for e in errors):

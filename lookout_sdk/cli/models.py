@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,16 +23,9 @@ from lookout_sdk.cli.waiting import wait_for
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.project import Project
+    from lookout_sdk.runtime.polling import Poller
 
 __all__ = ["models", "wait_token"]
-
-#: The operation under way in each busy status, as the SDK's pollers name them.
-_UNDER_WAY = {
-    "TRAINING": "train_model",
-    "STARTING_HOSTING": "start_model",
-    "STOPPING_HOSTING": "stop_model",
-    "DELETING": "delete_model",
-}
 _STATUSES = click.Choice(
     ["TRAINED", "TRAINING_FAILED", "HOSTED", "HOSTING_FAILED", "DELETED"], case_sensitive=False
 )
@@ -197,6 +190,8 @@ def delete(
 def wait(settings: Settings, project: str, model_version: str, target: str, timeout: float) -> None:
     """Wait until a model version reaches a status; exit 1 if it ends in another."""
     from lookout_sdk.errors import ResourceNotFoundError
+    from lookout_sdk.records.enums import ResourceType
+    from lookout_sdk.records.operations import Operation
 
     target = target.upper()
     model = settings.service().project(project).model(model_version)
@@ -207,10 +202,11 @@ def wait(settings: Settings, project: str, model_version: str, target: str, time
             emit({"status": "DELETED"}, settings.output)
             return
         raise
-    kind = _UNDER_WAY.get(str(record.status))
-    if str(record.status) != target and kind is not None:
-        wait_for(settings, model.poller(kind), timeout)
-        if target == "DELETED" and kind == "delete_model":
+    under_way = Operation.under_way(record.status, resource=ResourceType.MODEL)
+    if str(record.status) != target and under_way is not None:
+        poller: Poller[Any] = model.poller(under_way)
+        wait_for(settings, poller, timeout)
+        if target == "DELETED" and under_way.removes_resource:
             emit({"status": "DELETED"}, settings.output)
             return
         record = model.describe()
@@ -314,5 +310,5 @@ def package(
 @pass_settings
 def wait_token(settings: Settings, token: str, timeout: float) -> None:
     """Wait for the operation a TOKEN names (printed by an interrupted or timed-out wait)."""
-    poller = settings.service().resume(token)
+    poller: Poller[Any] = settings.service().resume(token)
     emit(wait_for(settings, poller, timeout), settings.output)

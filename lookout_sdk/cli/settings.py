@@ -53,9 +53,9 @@ class Settings:
             from lookout_sdk.resources.service import LookoutVision
 
             if self.local is not None:
-                self._service = LookoutVision.local(
-                    self.local, region_name=self.region or "us-east-1"
-                )
+                from lookout_sdk.local import connect
+
+                self._service = connect(self.local, region_name=self.region or "us-east-1")
             else:
                 self._service = LookoutVision(
                     profile_name=self.profile,
@@ -70,11 +70,13 @@ class Settings:
         service, self._service = self._service, None
         if service is None:
             return
-        backend = service.backend
         try:
-            if backend is not None and backend.worker.pending():
-                click.echo("lookout: finishing the local backend's queued work…", err=True)
-                backend.worker.drain()
+            if self.local is not None:
+                from lookout_sdk.local.inprocess import LocalLookoutVision
+
+                if isinstance(service, LocalLookoutVision) and service.pending_work():
+                    click.echo("lookout: finishing the local backend's queued work…", err=True)
+                    service.finish_work()
         except KeyboardInterrupt:
             click.echo("lookout: stopped; queued work runs when the backend next starts", err=True)
         finally:

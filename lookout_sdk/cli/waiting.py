@@ -16,11 +16,11 @@ from lookout_sdk.cli.exits import ExitCode, fail
 from lookout_sdk.cli.settings import Settings
 
 if TYPE_CHECKING:
-    from lookout_sdk.runtime.polling import Poller
+    from lookout_sdk.runtime.polling import Poller, StatusRecord
 
 __all__ = ["resume_hint", "wait_for"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound="StatusRecord | None")
 
 
 def resume_hint(settings: Settings, poller: Poller[Any]) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from lookout_sdk._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from lookout_sdk.api.minimums import Minimums as Minimums
     from lookout_sdk.datasets.export import DatasetStatistics as DatasetStatistics
     from lookout_sdk.datasets.export import ExportResult as ExportResult
     from lookout_sdk.datasets.export import dataset_statistics as dataset_statistics
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from lookout_sdk.datasets.layout import LabeledImage as LabeledImage
     from lookout_sdk.datasets.layout import scan_folder as scan_folder
     from lookout_sdk.datasets.preflight import DatasetCounts as DatasetCounts
-    from lookout_sdk.datasets.preflight import Minimums as Minimums
     from lookout_sdk.datasets.preflight import PreflightError as PreflightError
     from lookout_sdk.datasets.preflight import PreflightReport as PreflightReport
     from lookout_sdk.datasets.preflight import preflight as preflight
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it; each loads on first use.
 _EXPORTS: dict[str, str] = {
+    "Minimums": "lookout_sdk.api.minimums",
     **dict.fromkeys(
         ["ChunkedUpdateError", "ChunkedUpdateResult", "MAX_CHANGES_BYTES", "plan_chunks"],
         "lookout_sdk.manifests.chunks",
@@ -76,7 +77,7 @@ _EXPORTS: dict[str, str] = {
         "lookout_sdk.manifests.entry",
     ),
     **dict.fromkeys(
-        ["DatasetCounts", "Minimums", "PreflightError", "PreflightReport", "preflight"],
+        ["DatasetCounts", "PreflightError", "PreflightReport", "preflight"],
         "lookout_sdk.datasets.preflight",
     ),
     **dict.fromkeys(

@@ -25,13 +25,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lookout_sdk.datasets.layout import DatasetLayout, LabeledImage, scan_folder
-from lookout_sdk.errors import LookoutError
+from lookout_sdk.errors import InvalidInputError, LookoutError
 from lookout_sdk.manifests.entry import ManifestEntry, dump_manifest
 from lookout_sdk.manifests.validate import validate_manifest
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS
+from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
 if TYPE_CHECKING:
-    from lookout_sdk.datasets.preflight import Minimums, PreflightReport
+    from lookout_sdk.api.minimums import Minimums
+    from lookout_sdk.datasets.preflight import PreflightReport
     from lookout_sdk.datasets.s3 import UploadReport
     from lookout_sdk.records.dataset import DatasetDescription
     from lookout_sdk.resources.project import Project
@@ -70,9 +73,11 @@ def split_layout(layout: DatasetLayout, test_fraction: float, seed: int = 0) -> 
     (rounded, at least one when the label has two or more) go to test.
     """
     if layout.separate:
-        raise ValueError("the layout already has separate train/ and test/ datasets")
+        raise InvalidInputError.of("layout", "already has separate train/ and test/ datasets")
     if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, not {test_fraction}")
+        raise InvalidInputError.of(
+            "test_fraction", f"must be between 0 and 1 (both excluded), not {test_fraction}"
+        )
     rng = random.Random(seed)
     images: list[LabeledImage] = []
     for label in (AnomalyClass.NORMAL, AnomalyClass.ANOMALY):
@@ -120,7 +125,7 @@ def _create_or_update(
     dataset_type: DatasetType,
     manifest_uri: str,
     entries: Sequence[ManifestEntry],
-    timeout: float | None,
+    timeout: Timeout,
 ) -> DatasetDescription:
     dataset = project.dataset(dataset_type)
     if dataset.exists():
@@ -128,8 +133,7 @@ def _create_or_update(
         result = dataset.apply_entries(entries, timeout=timeout)
         return result.dataset or dataset.describe()
     _log.info("creating the %s dataset from %s", dataset_type, manifest_uri)
-    poller = project.create_dataset(dataset_type, manifest=manifest_uri)
-    return poller.result() if timeout is None else poller.result(timeout=timeout)
+    return project.create_dataset(dataset_type, manifest=manifest_uri).result(timeout)
 
 
 def _finish(
@@ -140,7 +144,7 @@ def _finish(
     s3: Any,
     where: Callable[[str], str],
     manifest_prefix: str,
-    timeout: float | None,
+    timeout: Timeout,
     upload: UploadReport | None,
 ) -> ImportResult:
     from lookout_sdk.datasets.s3 import parse_s3_uri
@@ -166,7 +170,8 @@ def _checked(
     minimums: Minimums | None,
     read: Callable[[str], bytes] | None,
 ) -> tuple[DatasetLayout, PreflightReport]:
-    from lookout_sdk.datasets.preflight import Minimums, preflight
+    from lookout_sdk.api.minimums import Minimums
+    from lookout_sdk.datasets.preflight import preflight
 
     if split is not None:
         layout = split_layout(layout, split, seed)
@@ -183,15 +188,17 @@ def import_folder(
     split: float | None = None,
     seed: int = 0,
     minimums: Minimums | None = None,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
     progress: bool | None = None,
-    timeout: float | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> ImportResult:
     """Check, upload and import a local dataset folder into ``project``.
 
     ``destination`` is an ``s3://bucket/prefix/`` under which the folder's files keep
     their relative paths; the manifests go to ``<prefix>manifests/``. ``split`` moves
     that fraction of a single dataset into a test dataset (stratified, ``seed``).
+    ``workers`` files are uploaded at a time. ``timeout`` bounds each wait for a dataset
+    import or update: omitted, the operation's default; ``None``, no limit; or seconds.
 
     Raises:
         PreflightError: an image, mask or count is wrong; nothing was uploaded.
@@ -238,13 +245,13 @@ def import_s3(
     split: float | None = None,
     seed: int = 0,
     minimums: Minimums | None = None,
-    timeout: float | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> ImportResult:
     """Check and import a dataset laid out under an S3 prefix, where it is.
 
     Every page of the listing is read; the preflight downloads each image and mask
     once. The manifests go to ``manifest_destination`` (an ``s3://`` prefix), by
-    default ``<source>/manifests/``.
+    default ``<source>/manifests/``. ``timeout`` as for :func:`import_folder`.
 
     Raises:
         PreflightError: an image, mask or count is wrong; no dataset was created.

@@ -30,10 +30,12 @@ from typing import TYPE_CHECKING
 import attrs
 
 from lookout_sdk.api.images import MAX_IMAGE_BYTES, MAX_SIDE, MIN_SIDE, sniff_content_type
+from lookout_sdk.api.minimums import Minimums
 from lookout_sdk.datasets.layout import DatasetLayout, FileProblem, LabeledImage
 from lookout_sdk.errors import InvalidInputError, Problem
 from lookout_sdk.manifests.entry import MaskClass
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -46,8 +48,6 @@ __all__ = [
     "preflight",
 ]
 
-#: Images read and decoded at the same time.
-DEFAULT_WORKERS = 4
 #: A mask with more distinct colours than this is not counted colour by colour.
 MAX_MASK_COLORS = 4096
 _NAMED_COLORS = 8
@@ -60,28 +60,6 @@ RGB = tuple[int, int, int]
 
 
 # ----------------------------------------------------------------------------- public records
-
-
-@attrs.frozen
-class Minimums:
-    """The service's minimum labelled image counts.
-
-    A single dataset (the service splits it for testing) needs ``single_normal`` normal
-    and ``single_anomaly`` anomaly images. Separate datasets need ``train_normal``
-    normal images in training, and ``test_normal`` normal plus ``test_anomaly`` anomaly
-    images in test. For segmentation, every dataset that has anomaly images needs
-    ``per_label`` anomaly images showing each anomaly class of the colour map.
-
-    ``per_label`` is this SDK's conservative default, not a published service minimum;
-    lower it (or set it to 0) to suit your data.
-    """
-
-    single_normal: int = 20
-    single_anomaly: int = 10
-    train_normal: int = 10
-    test_normal: int = 10
-    test_anomaly: int = 10
-    per_label: int = 10
 
 
 @attrs.frozen

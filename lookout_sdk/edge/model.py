@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING
 from lookout_sdk.api.images import ImageSource, check_image, load_image
 from lookout_sdk.edge.package import PackageManifest, read_package
 from lookout_sdk.records.detection import DetectionResult
-from lookout_sdk.runtime.batch import BatchItem, map_bounded
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS, BatchItem, map_bounded, pick_workers
 
 if TYPE_CHECKING:
     from lookout_sdk.engine import TrainedModel
@@ -71,11 +71,17 @@ class EdgeModel:
         return DetectionResult.from_api(detect_anomaly_result(self._model.score(data)))
 
     def detect_many(
-        self, images: Iterable[ImageSource], *, max_workers: int = 2
+        self,
+        images: Iterable[ImageSource],
+        *,
+        workers: int = DEFAULT_WORKERS,
+        max_workers: int | None = None,
     ) -> Iterator[BatchItem[ImageSource, DetectionResult]]:
-        """Detect on many images, ``max_workers`` at a time, yielding in input order.
+        """Detect on many images, ``workers`` at a time, yielding in input order.
 
         Images are read only as they are needed, so memory stays bounded however many
         there are. A failure on one image is reported in its item; the rest go on.
+        ``max_workers`` is the deprecated name of ``workers``.
         """
-        return map_bounded(self.detect, images, max_workers=max_workers)
+        count = pick_workers(workers, max_workers, where="EdgeModel.detect_many")
+        return map_bounded(self.detect, images, workers=count)

@@ -1,8 +1,8 @@
 """The edge package: a trained model as one self-contained, checksummed zip file.
 
 A model packaging job writes it to the job's S3 output location as
-``<prefix><component name>-<component version>.zip`` (see :func:`package_key`). It
-holds:
+``<prefix><component name>-<component version>.zip`` (see
+:attr:`~lookout_sdk.GreengrassConfiguration.package_location`). It holds:
 
 ``lookout-package.json``
     What the package is: the format number, the project and model version, the
@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from lookout_sdk.errors import LookoutError
+from lookout_sdk.records.packaging import DEFAULT_COMPONENT_VERSION, GreengrassConfiguration
 
 __all__ = [
     "DEFAULT_COMPONENT_VERSION",
@@ -47,8 +48,6 @@ __all__ = [
 MANIFEST_NAME = "lookout-package.json"
 #: The version of the package layout this SDK writes and reads.
 PACKAGE_FORMAT = 1
-#: The component version of a job that names none (as the service defaulted it).
-DEFAULT_COMPONENT_VERSION = "1.0.0"
 #: A package larger than this once unzipped is refused (a zip bomb guard).
 MAX_UNPACKED_BYTES = 2 * 1024**3
 
@@ -135,11 +134,11 @@ class PackageManifest:
 def package_key(greengrass: Mapping[str, Any]) -> str:
     """Where a packaging job with this Greengrass configuration writes its package.
 
-    The key is relative to the configuration's ``S3OutputLocation`` bucket.
+    ``greengrass`` is the API's ``GreengrassConfiguration`` shape; the key is relative to
+    its ``S3OutputLocation`` bucket (see
+    :attr:`~lookout_sdk.GreengrassConfiguration.package_location`).
     """
-    location = greengrass["S3OutputLocation"]
-    version = greengrass.get("ComponentVersion") or DEFAULT_COMPONENT_VERSION
-    return f"{location.get('Prefix') or ''}{greengrass['ComponentName']}-{version}.zip"
+    return GreengrassConfiguration.from_api(greengrass).package_location.key
 
 
 def _sha256(data: bytes) -> str:

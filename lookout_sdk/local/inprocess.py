@@ -3,27 +3,77 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lookout_sdk.local.app import LocalBackend
 from lookout_sdk.local.http.wsgi import WsgiTransport
+from lookout_sdk.resources.service import LookoutVision
 from lookout_sdk.runtime.polling import PollingPolicy
+from lookout_sdk.runtime.transport import PLACEHOLDER_ENDPOINT
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
-    from lookout_sdk.resources.service import LookoutVision
     from lookout_sdk.runtime.retry import RetryPolicy
 
-__all__ = ["DEFAULT_DATA", "LOCAL_ENDPOINT", "connect_local"]
+__all__ = ["DEFAULT_DATA", "LOCAL_ENDPOINT", "LocalLookoutVision", "connect"]
 
-#: Where ``LookoutVision.local()`` keeps its data when no folder is named.
+#: Where :func:`connect` keeps its data when no folder is named.
 DEFAULT_DATA = Path.home() / ".lookout_sdk" / "local"
 #: The endpoint the in-process clients name; nothing is ever sent to it.
-LOCAL_ENDPOINT = "http://lookout.localhost"
+LOCAL_ENDPOINT = PLACEHOLDER_ENDPOINT
 
 
-def connect_local(
+class LocalLookoutVision(LookoutVision):
+    """A :class:`~lookout_sdk.LookoutVision` that a local backend answers in this process.
+
+    Make one with :func:`connect`. Its clients are real boto3 clients whose requests
+    reach :attr:`backend` through a :class:`~lookout_sdk.local.http.wsgi.WsgiTransport`.
+
+    Attributes:
+        backend: the local backend answering this service.
+    """
+
+    def __init__(
+        self,
+        backend: LocalBackend,
+        *,
+        region_name: str = "us-east-1",
+        retry: RetryPolicy | None = None,
+        polling: PollingPolicy | None = None,
+        s3: BaseClient | None = None,
+        owns_backend: bool = False,
+    ) -> None:
+        import boto3
+
+        session = boto3.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=region_name
+        )
+        super().__init__(
+            session=session,
+            retry=retry,
+            polling=polling or PollingPolicy.quick(),
+            s3=s3,
+            transport=WsgiTransport(backend),
+        )
+        self.backend = backend
+        if owns_backend:
+            self.on_close(backend.close)
+
+    def pending_work(self) -> int:
+        """How many of the backend's background jobs are queued or running."""
+        return self.backend.worker.pending()
+
+    def finish_work(self, timeout: float | None = None) -> bool:
+        """Wait until the backend's queued work has run; ``False`` if ``timeout`` came first.
+
+        A backend that lives only as long as one process (the command line's
+        ``--local``) calls this before closing, so acknowledged work is not left queued.
+        """
+        return self.backend.worker.drain(timeout)
+
+
+def connect(
     data: str | Path | None = None,
     *,
     region_name: str = "us-east-1",
@@ -31,44 +81,28 @@ def connect_local(
     polling: PollingPolicy | None = None,
     s3: BaseClient | None = None,
     backend: LocalBackend | None = None,
-) -> LookoutVision:
-    """A :class:`LookoutVision` whose requests a local backend answers in-process.
+) -> LocalLookoutVision:
+    """A :class:`LocalLookoutVision` whose requests a local backend answers in-process.
 
-    Its Lookout for Vision client is a real boto3 client whose requests reach the
-    backend's WSGI application through ``before-send``. Images, manifests and outputs
-    live in the backend's folders and are reached through a real boto3 S3 client wired
-    the same way; with ``s3`` (a client for AWS S3, MinIO or any S3-compatible
-    endpoint) they live there instead, and that client is used as it is. Closing the
-    service stops the backend it opened.
+    ``data`` is the backend's data folder (``~/.lookout_sdk/local`` by default), or
+    pass a ``backend`` already open. Its Lookout for Vision client is a real boto3
+    client whose requests reach the backend's WSGI application through
+    ``before-send``. Images, manifests and outputs live in the backend's folders and
+    are reached through a real boto3 S3 client wired the same way; with ``s3`` (a
+    client for AWS S3, MinIO or any S3-compatible endpoint) they live there instead,
+    and that client is used as it is. Closing the service stops a backend it opened.
     """
-    import boto3
-    from botocore.config import Config
-
     from lookout_sdk.local.objects import S3ObjectStore
-    from lookout_sdk.resources.service import LookoutVision
 
     opened = backend is None
     if backend is None:
         objects = S3ObjectStore(s3) if s3 is not None else None
         backend = LocalBackend(data or DEFAULT_DATA, region=region_name, objects=objects)
-    session = boto3.Session(
-        aws_access_key_id="local", aws_secret_access_key="local", region_name=region_name
-    )
-    if s3 is None:
-        make_client: Any = session.client
-        s3 = make_client(
-            "s3", endpoint_url=LOCAL_ENDPOINT, config=Config(s3={"addressing_style": "path"})
-        )
-        WsgiTransport(s3, backend)
-    service = LookoutVision(
-        session=session,
-        endpoint_url=LOCAL_ENDPOINT,
+    return LocalLookoutVision(
+        backend,
+        region_name=region_name,
         retry=retry,
-        polling=polling or PollingPolicy.quick(),
+        polling=polling,
         s3=s3,
+        owns_backend=opened,
     )
-    WsgiTransport(service.client, backend)
-    service.backend = backend
-    if opened:
-        service.on_close(backend.close)
-    return service

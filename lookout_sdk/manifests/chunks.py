@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lookout_sdk.errors import LookoutError
+from lookout_sdk.errors import InvalidInputError, LookoutError
 from lookout_sdk.manifests.entry import ManifestEntry
 from lookout_sdk.manifests.validate import validate_manifest
+from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
 if TYPE_CHECKING:
     from lookout_sdk.records.dataset import DatasetDescription
@@ -48,7 +49,8 @@ def plan_chunks(
     for entry in entries:
         line = len(entry.to_json().encode("utf-8")) + 1
         if line > max_bytes:
-            raise ValueError(f"one entry ({entry.source_ref}) is larger than {max_bytes} bytes")
+            reason = f"is larger than {max_bytes} bytes, the most one request carries"
+            raise InvalidInputError.of(f"entry {entry.source_ref}", reason)
         if current and size + line > max_bytes:
             chunks.append(current)
             current, size = [], 0
@@ -86,13 +88,13 @@ def apply_in_chunks(
     send: Callable[[list[ManifestEntry]], Poller[DatasetDescription]],
     *,
     max_bytes: int = MAX_CHANGES_BYTES,
-    timeout: float | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> ChunkedUpdateResult:
     """Validate ``entries``, then send them chunk by chunk through ``send``.
 
     ``send`` makes one UpdateDatasetEntries request and returns its poller; each poller
-    is waited on (``timeout`` seconds per chunk, or the policy's default) before the
-    next chunk goes.
+    is waited on (``timeout`` per chunk: omitted, the update's default; ``None``, no
+    limit; or seconds) before the next chunk goes.
 
     Raises:
         ManifestError: an entry would be rejected (nothing is sent).
@@ -106,7 +108,7 @@ def apply_in_chunks(
     for number, chunk in enumerate(chunks):
         try:
             poller = send(chunk)
-            final = poller.result() if timeout is None else poller.result(timeout=timeout)
+            final = poller.result(timeout)
         except LookoutError as error:
             rest = [entry for later in chunks[number:] for entry in later]
             raise ChunkedUpdateError(

@@ -5,8 +5,9 @@ serialise as themselves. They tolerate values this version does not know: a stat
 service adds later becomes a member built on the fly (``ModelStatus("NEW_STATE")``)
 instead of an error, and is treated as not terminal.
 
-Each status enum knows which of its values end an operation (``is_terminal``) and which
-of those are failures (``is_failed``).
+Each status enum knows which of its values no operation reports while in progress
+(``is_terminal``) and which report a failure (``is_failed``); both are read from the
+lifecycle table of :class:`~lookout_sdk.records.operations.Operation`.
 """
 
 from __future__ import annotations
@@ -68,17 +69,24 @@ class OpenStrEnum(str, enum.Enum):
 
 
 class _StatusEnum(OpenStrEnum):
-    """A status enum with terminal and failed sets (see the module constants)."""
+    """A status enum whose terminal and failed values come from the lifecycle table."""
 
     @property
     def is_terminal(self) -> bool:
-        """Whether an operation that reaches this status has ended."""
-        return self.value in _TERMINAL[type(self).__name__]
+        """Whether no operation of the resource is in progress in this status.
+
+        A value the SDK does not know is not terminal.
+        """
+        from lookout_sdk.records.operations import terminal_statuses
+
+        return self in terminal_statuses(type(self))
 
     @property
     def is_failed(self) -> bool:
-        """Whether this status reports a failure."""
-        return self.value in _FAILED[type(self).__name__]
+        """Whether this status reports that an operation failed."""
+        from lookout_sdk.records.operations import failed_statuses
+
+        return self in failed_statuses(type(self))
 
 
 class DatasetType(OpenStrEnum):
@@ -178,47 +186,32 @@ class TargetPlatformAccelerator(OpenStrEnum):
     NVIDIA = "NVIDIA"
 
 
-#: Dataset statuses that end an operation, and those of them that are failures.
-DATASET_TERMINAL = frozenset(
-    {
-        DatasetStatus.CREATE_COMPLETE,
-        DatasetStatus.CREATE_FAILED,
-        DatasetStatus.UPDATE_COMPLETE,
-        DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE,
-        DatasetStatus.DELETE_COMPLETE,
-        DatasetStatus.DELETE_FAILED,
-    }
-)
-DATASET_FAILED = frozenset(
-    {
-        DatasetStatus.CREATE_FAILED,
-        DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE,
-        DatasetStatus.DELETE_FAILED,
-    }
-)
-#: Model statuses that end an operation, and those of them that are failures.
-MODEL_TERMINAL = frozenset(
-    {
-        ModelStatus.TRAINED,
-        ModelStatus.TRAINING_FAILED,
-        ModelStatus.HOSTED,
-        ModelStatus.HOSTING_FAILED,
-    }
-)
-MODEL_FAILED = frozenset({ModelStatus.TRAINING_FAILED, ModelStatus.HOSTING_FAILED})
-#: Packaging job statuses that end the job, and the failure among them.
-PACKAGING_TERMINAL = frozenset({PackagingJobStatus.SUCCEEDED, PackagingJobStatus.FAILED})
-PACKAGING_FAILED = frozenset({PackagingJobStatus.FAILED})
+#: Statuses that end an operation, and those of them that are failures, per status enum;
+#: derived from the lifecycle table when first read.
+DATASET_TERMINAL: frozenset[DatasetStatus]
+DATASET_FAILED: frozenset[DatasetStatus]
+MODEL_TERMINAL: frozenset[ModelStatus]
+MODEL_FAILED: frozenset[ModelStatus]
+PACKAGING_TERMINAL: frozenset[PackagingJobStatus]
+PACKAGING_FAILED: frozenset[PackagingJobStatus]
 
-_TERMINAL: dict[str, frozenset[str]] = {
-    "DatasetStatus": DATASET_TERMINAL,
-    "ModelStatus": MODEL_TERMINAL,
-    "ModelHostingStatus": frozenset({ModelHostingStatus.HOSTED, ModelHostingStatus.HOSTING_FAILED}),
-    "PackagingJobStatus": PACKAGING_TERMINAL,
+_DERIVED: dict[str, tuple[type[OpenStrEnum], bool]] = {
+    "DATASET_TERMINAL": (DatasetStatus, True),
+    "DATASET_FAILED": (DatasetStatus, False),
+    "MODEL_TERMINAL": (ModelStatus, True),
+    "MODEL_FAILED": (ModelStatus, False),
+    "PACKAGING_TERMINAL": (PackagingJobStatus, True),
+    "PACKAGING_FAILED": (PackagingJobStatus, False),
 }
-_FAILED: dict[str, frozenset[str]] = {
-    "DatasetStatus": DATASET_FAILED,
-    "ModelStatus": MODEL_FAILED,
-    "ModelHostingStatus": frozenset({ModelHostingStatus.HOSTING_FAILED}),
-    "PackagingJobStatus": PACKAGING_FAILED,
-}
+
+
+def __getattr__(name: str) -> frozenset[str]:
+    """The derived status sets (PEP 562): the lifecycle table is read on first use."""
+    if name not in _DERIVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from lookout_sdk.records.operations import failed_statuses, terminal_statuses
+
+    statuses, terminal = _DERIVED[name]
+    value = terminal_statuses(statuses) if terminal else failed_statuses(statuses)
+    globals()[name] = value
+    return value

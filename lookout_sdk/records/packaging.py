@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from lookout_sdk.records.common import S3Location, Tags, tags_from_api, tags_to_api
+from lookout_sdk.records.common import S3Location, S3Object, Tags, tags_from_api, tags_to_api
 from lookout_sdk.records.enums import (
     PackagingJobStatus,
     TargetDevice,
@@ -18,12 +18,16 @@ from lookout_sdk.records.enums import (
 )
 
 __all__ = [
+    "DEFAULT_COMPONENT_VERSION",
     "GreengrassConfiguration",
     "GreengrassOutput",
     "PackagingJobDescription",
     "PackagingJobSummary",
     "TargetPlatform",
 ]
+
+#: The component version of a packaging job that names none (as the service defaulted it).
+DEFAULT_COMPONENT_VERSION = "1.0.0"
 
 
 @attrs.frozen
@@ -101,6 +105,20 @@ class GreengrassConfiguration:
         }
         out.update({key: value for key, value in optional.items() if value is not None})
         return {"Greengrass": out}
+
+    @property
+    def package_location(self) -> S3Object:
+        """Where a packaging job with this configuration writes its edge package.
+
+        ``<prefix><component name>-<component version>.zip`` in the output bucket, the
+        version being :data:`DEFAULT_COMPONENT_VERSION` when none is named. Packaging
+        jobs of the local backend write one there (see :mod:`lookout_sdk.edge`); the
+        retired AWS service wrote Greengrass artefacts of its own instead.
+        """
+        location = self.s3_output_location
+        version = self.component_version or DEFAULT_COMPONENT_VERSION
+        key = f"{location.prefix or ''}{self.component_name}-{version}.zip"
+        return S3Object(bucket=location.bucket, key=key)
 
 
 @attrs.frozen

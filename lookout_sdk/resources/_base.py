@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lookout_sdk.errors import ResourceNotFoundError
-from lookout_sdk.runtime.polling import Outcome, Poller
+from lookout_sdk.records.operations import Operation
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
 
-__all__ = ["Taggable", "describe_or_none", "make_poller", "status_outcome"]
+__all__ = ["Taggable", "describe_for", "describe_or_none", "send_delete"]
 
 T = TypeVar("T")
 
@@ -24,42 +24,35 @@ def describe_or_none(describe: Callable[[], T]) -> T | None:
         return None
 
 
-def status_outcome(status: Any, *, running: frozenset[str], succeeded: frozenset[str]) -> str:
-    """Classify a status: running, succeeded, or (anything else it knows) failed.
+def describe_for(operation: Operation, describe: Callable[[], T]) -> Callable[[], Any]:
+    """How a poller of ``operation`` describes its resource.
 
-    A status this version of the SDK does not know counts as still running, so a
-    value the service adds later makes a wait time out rather than fail at once.
+    A deletion's poller sees ``None`` once the resource is gone; any other poller lets
+    :class:`~lookout_sdk.ResourceNotFoundError` through.
     """
-    if status in running or not getattr(status, "is_known", True):
-        return Outcome.RUNNING
-    return Outcome.SUCCEEDED if status in succeeded else Outcome.FAILED
+    if operation.removes_resource:
+        return lambda: describe_or_none(describe)
+    return describe
 
 
-def make_poller(
+def send_delete(
     service: LookoutVision,
+    name: str,
+    params: Mapping[str, Any],
     *,
-    kind: str,
-    identity: dict[str, str],
-    fetch: Callable[[], T],
-    outcome: Callable[[T], str],
-    status_of: Callable[[T], str],
-    message_of: Callable[[T], str | None],
-    initial: Any,
-    on_status: Callable[[str, T], None] | None,
-) -> Poller[T]:
-    """Build a poller bound to ``service``'s polling policy."""
-    options: dict[str, Any] = {} if initial is None else {"initial": initial}
-    return Poller(
-        kind=kind,
-        identity=identity,
-        fetch=fetch,
-        outcome=outcome,
-        status_of=status_of,
-        message_of=message_of,
-        policy=service.polling,
-        on_status=on_status,
-        **options,
-    )
+    missing_ok: bool,
+    client_token: str | None,
+) -> None:
+    """Send the delete operation ``name``; a missing resource is fine if ``missing_ok``.
+
+    Raises:
+        ResourceNotFoundError: the resource does not exist and ``missing_ok`` is false.
+    """
+    try:
+        service.invoker.call(name, dict(params), client_token=client_token)
+    except ResourceNotFoundError:
+        if not missing_ok:
+            raise
 
 
 class Taggable:

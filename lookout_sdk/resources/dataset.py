@@ -1,26 +1,26 @@
-"""The :class:`Dataset` handle."""
+"""The :class:`Dataset` handle and its poller."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
-from lookout_sdk.errors import InvalidInputError, Problem, ResourceNotFoundError
-from lookout_sdk.manifests.chunks import (
-    MAX_CHANGES_BYTES,
-    ChunkedUpdateResult,
-    apply_in_chunks,
-)
+from lookout_sdk._deprecation import warn_deprecated
+from lookout_sdk.errors import InvalidInputError
+from lookout_sdk.manifests.chunks import MAX_CHANGES_BYTES, ChunkedUpdateResult, apply_in_chunks
 from lookout_sdk.manifests.entry import ManifestEntry, dump_manifest
 from lookout_sdk.manifests.validate import validate_manifest
 from lookout_sdk.records.dataset import DatasetDescription
-from lookout_sdk.records.enums import DATASET_TERMINAL, AnomalyClass, DatasetStatus, DatasetType
-from lookout_sdk.resources._base import describe_or_none, make_poller, status_outcome
+from lookout_sdk.records.enums import AnomalyClass, DatasetType, ResourceType
+from lookout_sdk.records.operations import DatasetChangeName, DatasetDeleteName, Operation
+from lookout_sdk.resources._base import describe_for, describe_or_none, send_delete
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS
 from lookout_sdk.runtime.paging import ItemPaged
-from lookout_sdk.runtime.polling import Outcome, Poller
+from lookout_sdk.runtime.polling import Poller
+from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,13 +28,14 @@ if TYPE_CHECKING:
     from lookout_sdk.datasets.export import DatasetStatistics, ExportResult
     from lookout_sdk.resources.service import LookoutVision
 
-__all__ = ["Dataset", "encode_changes"]
+__all__ = ["Dataset", "DatasetPoller", "encode_changes"]
 
-_DATASET_RUNNING = frozenset(DatasetStatus) - DATASET_TERMINAL
-_DATASET_SUCCEEDED = frozenset(
-    {DatasetStatus.CREATE_COMPLETE, DatasetStatus.UPDATE_COMPLETE, DatasetStatus.DELETE_COMPLETE}
-)
-_DATASET_KINDS = ("create_dataset", "update_dataset", "delete_dataset")
+#: What a dataset poller ends with: a description, or ``None`` once a deletion is done.
+R = TypeVar("R", bound="DatasetDescription | None")
+#: Operations whose poller ends with the dataset's description.
+DatasetChange = Literal[Operation.CREATE_DATASET, Operation.UPDATE_DATASET] | DatasetChangeName
+#: The operation whose poller ends when the dataset is gone.
+DatasetDelete = Literal[Operation.DELETE_DATASET] | DatasetDeleteName
 
 
 #: What dataset changes can be given as.
@@ -56,10 +57,39 @@ def encode_changes(changes: ChangeLines) -> bytes:
     report = validate_manifest(lines)
     report.raise_for_problems("UpdateDatasetEntries", where="Changes line")
     if not report.entries:
-        raise InvalidInputError(
-            "UpdateDatasetEntries", [Problem("Changes", "holds no dataset entries")]
+        raise InvalidInputError.of(
+            "Changes", "holds no dataset entries", operation="UpdateDatasetEntries"
         )
     return dump_manifest(report.entries).encode("utf-8")
+
+
+class DatasetPoller(Poller[R]):
+    """A poller of a dataset operation; :attr:`dataset` is the dataset's handle.
+
+    ``R`` is :class:`~lookout_sdk.DatasetDescription`, or ``DatasetDescription | None``
+    for a deletion (``None`` once the dataset is gone).
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        operation: Operation,
+        *,
+        on_status: Callable[[str, R], None] | None = None,
+    ) -> None:
+        self._dataset = dataset
+        super().__init__(
+            operation=operation,
+            identity={"project": dataset.project_name, "dataset_type": dataset.dataset_type.value},
+            fetch=describe_for(operation, dataset.describe),
+            policy=dataset._service.polling,
+            on_status=on_status,
+        )
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset this operation acts on."""
+        return self._dataset
 
 
 @attrs.frozen
@@ -83,19 +113,22 @@ class Dataset:
         return describe_or_none(self.describe) is not None
 
     def delete(
-        self, *, missing_ok: bool = True, client_token: str | None = None
-    ) -> Poller[DatasetDescription | None]:
+        self, *, missing_ok: bool = False, client_token: str | None = None
+    ) -> DatasetPoller[DatasetDescription | None]:
         """Delete the dataset; the poller ends when it is gone.
 
-        Deleting a dataset that is already gone is not an error unless
-        ``missing_ok=False``.
+        Raises:
+            ResourceNotFoundError: the dataset does not exist, unless ``missing_ok=True``
+                (then the poller ends at once).
         """
-        try:
-            self._service.invoker.call("DeleteDataset", self._ids(), client_token=client_token)
-        except ResourceNotFoundError:
-            if not missing_ok:
-                raise
-        return self.poller("delete_dataset")
+        send_delete(
+            self._service,
+            "DeleteDataset",
+            self._ids(),
+            missing_ok=missing_ok,
+            client_token=client_token,
+        )
+        return DatasetPoller(self, Operation.DELETE_DATASET)
 
     def list_entries(
         self,
@@ -137,7 +170,7 @@ class Dataset:
         *,
         client_token: str | None = None,
         on_status: Callable[[str, DatasetDescription], None] | None = None,
-    ) -> Poller[DatasetDescription]:
+    ) -> DatasetPoller[DatasetDescription]:
         """Add or change entries in one request; the poller ends when they are applied.
 
         A new ``source-ref`` adds an entry, a known one replaces it; the poller fails
@@ -151,23 +184,24 @@ class Dataset:
         changes: bytes,
         client_token: str | None = None,
         on_status: Callable[[str, DatasetDescription], None] | None = None,
-    ) -> Poller[DatasetDescription]:
+    ) -> DatasetPoller[DatasetDescription]:
         params = {**self._ids(), "Changes": changes}
         self._service.invoker.call("UpdateDatasetEntries", params, client_token=client_token)
-        return self.poller("update_dataset", on_status=on_status)
+        return DatasetPoller(self, Operation.UPDATE_DATASET, on_status=on_status)
 
     def apply_entries(
         self,
         entries: Iterable[str | Mapping[str, Any] | ManifestEntry],
         *,
         max_bytes: int = MAX_CHANGES_BYTES,
-        timeout: float | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
     ) -> ChunkedUpdateResult:
         """Add or change any number of entries, in as many requests as needed.
 
         Entries are checked first (nothing is sent if one is wrong), packed in order
         into requests of at most ``max_bytes``, and sent one at a time, each waited on
-        (``timeout`` seconds per request). Each entry is sent exactly once.
+        (``timeout`` per request: by default the update's default timeout, ``None`` for
+        no limit, or seconds). Each entry is sent exactly once.
 
         Raises:
             ManifestError: an entry would be rejected; nothing was sent.
@@ -187,7 +221,7 @@ class Dataset:
 
         return dataset_statistics(self.list_entries())
 
-    def export(self, folder: str | Path, *, workers: int = 8) -> ExportResult:
+    def export(self, folder: str | Path, *, workers: int = DEFAULT_WORKERS) -> ExportResult:
         """Copy the dataset into ``folder``: the manifest, the images and the masks.
 
         See :func:`lookout_sdk.datasets.export_dataset` for the folder's layout.
@@ -196,35 +230,54 @@ class Dataset:
 
         return export_dataset(self, folder, s3=self._service.s3_client(), workers=workers)
 
+    @overload
     def poller(
         self,
-        kind: str = "create_dataset",
+        operation: DatasetChange,
+        *,
+        on_status: Callable[[str, DatasetDescription], None] | None = None,
+    ) -> DatasetPoller[DatasetDescription]: ...
+
+    @overload
+    def poller(
+        self,
+        operation: DatasetDelete,
+        *,
+        on_status: Callable[[str, DatasetDescription | None], None] | None = None,
+    ) -> DatasetPoller[DatasetDescription | None]: ...
+
+    @overload
+    def poller(
+        self, *, on_status: Callable[[str, DatasetDescription], None] | None = None
+    ) -> DatasetPoller[DatasetDescription]: ...
+
+    @overload
+    def poller(
+        self,
+        operation: Operation | str,
         *,
         on_status: Callable[[str, Any], None] | None = None,
-    ) -> Poller[Any]:
+    ) -> DatasetPoller[DatasetDescription] | DatasetPoller[DatasetDescription | None]: ...
+
+    def poller(
+        self,
+        operation: Operation | str | None = None,
+        *,
+        on_status: Callable[[str, Any], None] | None = None,
+    ) -> DatasetPoller[DatasetDescription] | DatasetPoller[DatasetDescription | None]:
         """A poller for the dataset operation under way, for example to wait in another process.
 
-        ``kind`` is ``create_dataset``, ``update_dataset`` or ``delete_dataset``.
+        ``operation`` is :attr:`Operation.CREATE_DATASET`, ``UPDATE_DATASET`` or
+        ``DELETE_DATASET`` (or its name as a string). Leaving it out is
+        deprecated (it meant ``CREATE_DATASET``).
+
+        Raises:
+            InvalidInputError: ``operation`` is not a dataset operation.
         """
-        if kind not in _DATASET_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(_DATASET_KINDS)}, not {kind!r}")
-        deleting = kind == "delete_dataset"
-
-        def outcome(record: DatasetDescription | None) -> str:
-            if record is None:
-                return Outcome.SUCCEEDED if deleting else Outcome.FAILED
-            return status_outcome(
-                record.status, running=_DATASET_RUNNING, succeeded=_DATASET_SUCCEEDED
-            )
-
-        return make_poller(
-            self._service,
-            kind=kind,
-            identity={"project": self.project_name, "dataset_type": self.dataset_type.value},
-            fetch=(lambda: describe_or_none(self.describe)) if deleting else self.describe,
-            outcome=outcome,
-            status_of=lambda r: "DELETED" if r is None else str(r.status),
-            message_of=lambda r: None if r is None else r.status_message,
-            initial=None,
-            on_status=on_status,
-        )
+        if operation is None:
+            warn_deprecated("Dataset.poller() without an operation", "Dataset.poller(operation)")
+            operation = Operation.CREATE_DATASET
+        chosen = Operation.parse(operation, resource=ResourceType.DATASET)
+        if chosen.removes_resource:
+            return DatasetPoller[DatasetDescription | None](self, chosen, on_status=on_status)
+        return DatasetPoller[DatasetDescription](self, chosen, on_status=on_status)

@@ -1,51 +1,71 @@
-"""The :class:`Model` handle: one model version of a project."""
+"""The :class:`Model` handle, one model version of a project, and its poller."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
+from lookout_sdk._deprecation import warn_deprecated
 from lookout_sdk.api.images import ImageSource, check_image, load_image
-from lookout_sdk.errors import InvalidImageError, Problem, ResourceNotFoundError
+from lookout_sdk.errors import InvalidImageError, InvalidInputError, Problem
 from lookout_sdk.records.detection import DetectionResult
-from lookout_sdk.records.enums import ModelStatus
+from lookout_sdk.records.enums import ResourceType
 from lookout_sdk.records.model import ModelDescription
+from lookout_sdk.records.operations import ModelChangeName, ModelDeleteName, Operation
 from lookout_sdk.records.packaging import GreengrassConfiguration, PackagingJobDescription
-from lookout_sdk.resources._base import Taggable, describe_or_none, make_poller, status_outcome
-from lookout_sdk.resources.packaging import PackagingJob
-from lookout_sdk.runtime.batch import BatchItem, map_bounded
-from lookout_sdk.runtime.polling import Outcome, Poller
+from lookout_sdk.resources._base import Taggable, describe_for, describe_or_none, send_delete
+from lookout_sdk.resources.packaging import PackagingJob, PackagingJobPoller
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS, BatchItem, map_bounded, pick_workers
+from lookout_sdk.runtime.polling import Poller
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
 
-__all__ = ["MODEL_OPERATIONS", "Model"]
+__all__ = ["Model", "ModelPoller"]
 
-_S = ModelStatus
-#: For each long-running model operation: the statuses during it, and those ending it well.
-MODEL_OPERATIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "train_model": (
-        frozenset({_S.TRAINING}),
-        frozenset(
-            {
-                _S.TRAINED,
-                _S.STARTING_HOSTING,
-                _S.HOSTED,
-                _S.STOPPING_HOSTING,
-                _S.HOSTING_FAILED,
-                _S.SYSTEM_UPDATING,
-            }
-        ),
-    ),
-    "start_model": (frozenset({_S.STARTING_HOSTING, _S.SYSTEM_UPDATING}), frozenset({_S.HOSTED})),
-    "stop_model": (
-        frozenset({_S.STOPPING_HOSTING, _S.HOSTED, _S.SYSTEM_UPDATING}),
-        frozenset({_S.TRAINED}),
-    ),
-    "delete_model": (frozenset({_S.DELETING}), frozenset()),
-}
+#: What a model poller ends with: a description, or ``None`` once a deletion is done.
+R = TypeVar("R", bound="ModelDescription | None")
+#: Operations whose poller ends with the model's description.
+ModelChange = (
+    Literal[Operation.TRAIN_MODEL, Operation.START_MODEL, Operation.STOP_MODEL] | ModelChangeName
+)
+#: The operation whose poller ends when the model is gone.
+ModelDelete = Literal[Operation.DELETE_MODEL] | ModelDeleteName
+_UNSET: Any = object()
+
+
+class ModelPoller(Poller[R]):
+    """A poller of a model operation; :attr:`model` is the model's handle.
+
+    ``R`` is :class:`~lookout_sdk.ModelDescription`, or ``ModelDescription | None`` for a
+    deletion (``None`` once the model is gone).
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        operation: Operation,
+        *,
+        on_status: Callable[[str, R], None] | None = None,
+        initial: R = _UNSET,
+    ) -> None:
+        self._model = model
+        options: dict[str, Any] = {} if initial is _UNSET else {"initial": initial}
+        super().__init__(
+            operation=operation,
+            identity={"project": model.project_name, "version": model.version},
+            fetch=describe_for(operation, model.describe),
+            policy=model._service.polling,
+            on_status=on_status,
+            **options,
+        )
+
+    @property
+    def model(self) -> Model:
+        """The model version this operation acts on."""
+        return self._model
 
 
 @attrs.frozen
@@ -72,18 +92,22 @@ class Model(Taggable):
         return describe_or_none(self.describe) is not None
 
     def delete(
-        self, *, missing_ok: bool = True, client_token: str | None = None
-    ) -> Poller[ModelDescription | None]:
+        self, *, missing_ok: bool = False, client_token: str | None = None
+    ) -> ModelPoller[ModelDescription | None]:
         """Delete the model version (stop it first if hosted); the poller ends when gone.
 
-        Deleting a model that is already gone is not an error unless ``missing_ok=False``.
+        Raises:
+            ResourceNotFoundError: the model version does not exist, unless
+                ``missing_ok=True`` (then the poller ends at once).
         """
-        try:
-            self._service.invoker.call("DeleteModel", self._ids(), client_token=client_token)
-        except ResourceNotFoundError:
-            if not missing_ok:
-                raise
-        return self.poller("delete_model")
+        send_delete(
+            self._service,
+            "DeleteModel",
+            self._ids(),
+            missing_ok=missing_ok,
+            client_token=client_token,
+        )
+        return ModelPoller(self, Operation.DELETE_MODEL)
 
     def start(
         self,
@@ -92,7 +116,7 @@ class Model(Taggable):
         max_inference_units: int | None = None,
         client_token: str | None = None,
         on_status: Callable[[str, ModelDescription], None] | None = None,
-    ) -> Poller[ModelDescription]:
+    ) -> ModelPoller[ModelDescription]:
         """Start hosting the model; the poller ends when it is ``HOSTED``.
 
         ``max_inference_units`` lets the service scale between the two bounds.
@@ -103,17 +127,17 @@ class Model(Taggable):
             "MaxInferenceUnits": max_inference_units,
         }
         self._service.invoker.call("StartModel", params, client_token=client_token)
-        return self.poller("start_model", on_status=on_status)
+        return ModelPoller(self, Operation.START_MODEL, on_status=on_status)
 
     def stop(
         self,
         *,
         client_token: str | None = None,
         on_status: Callable[[str, ModelDescription], None] | None = None,
-    ) -> Poller[ModelDescription]:
+    ) -> ModelPoller[ModelDescription]:
         """Stop hosting the model; the poller ends when it is ``TRAINED`` again."""
         self._service.invoker.call("StopModel", self._ids(), client_token=client_token)
-        return self.poller("stop_model", on_status=on_status)
+        return ModelPoller(self, Operation.STOP_MODEL, on_status=on_status)
 
     def detect(self, image: ImageSource, *, content_type: str | None = None) -> DetectionResult:
         """Ask the hosted model whether ``image`` shows an anomaly.
@@ -135,18 +159,21 @@ class Model(Taggable):
         self,
         images: Iterable[ImageSource],
         *,
-        max_workers: int = 4,
+        workers: int = DEFAULT_WORKERS,
+        max_workers: int | None = None,
     ) -> Iterator[BatchItem[ImageSource, DetectionResult]]:
-        """Ask the hosted model about many images, ``max_workers`` requests at a time.
+        """Ask the hosted model about many images, ``workers`` requests at a time.
 
         Results come back in input order as :class:`~lookout_sdk.BatchItem` values
         (``source``, and ``result`` or ``error``). Images are read only as they are
-        needed and at most twice ``max_workers`` are in flight, so memory stays bounded
+        needed and at most twice ``workers`` are in flight, so memory stays bounded
         however many there are. A failure on one image (a bad file, an error answer) is
         reported in its item; the rest go on. Start the model with enough inference
-        units to answer that many requests at once.
+        units to answer that many requests at once. ``max_workers`` is the deprecated
+        name of ``workers``.
         """
-        return map_bounded(self.detect, images, max_workers=max_workers)
+        count = pick_workers(workers, max_workers, where="Model.detect_many")
+        return map_bounded(self.detect, images, workers=count)
 
     def package(
         self,
@@ -156,8 +183,11 @@ class Model(Taggable):
         description: str | None = None,
         client_token: str | None = None,
         on_status: Callable[[str, PackagingJobDescription], None] | None = None,
-    ) -> Poller[PackagingJobDescription]:
-        """Package the model as a Greengrass component; the poller follows the job."""
+    ) -> PackagingJobPoller:
+        """Package the model as a Greengrass component; the poller follows the job.
+
+        The poller's :attr:`~PackagingJobPoller.job` is the new job's handle.
+        """
         params = {
             **self._ids(),
             "Configuration": configuration.to_api(),
@@ -168,37 +198,57 @@ class Model(Taggable):
             "StartModelPackagingJob", params, client_token=client_token
         )
         job = PackagingJob(self._service, self.project_name, answer["JobName"])
-        return job.poller(on_status=on_status)
+        return PackagingJobPoller(job, on_status=on_status)
+
+    @overload
+    def poller(
+        self,
+        operation: ModelChange,
+        *,
+        on_status: Callable[[str, ModelDescription], None] | None = None,
+    ) -> ModelPoller[ModelDescription]: ...
+
+    @overload
+    def poller(
+        self,
+        operation: ModelDelete,
+        *,
+        on_status: Callable[[str, ModelDescription | None], None] | None = None,
+    ) -> ModelPoller[ModelDescription | None]: ...
+
+    @overload
+    def poller(
+        self,
+        operation: Operation | str | None = None,
+        *,
+        on_status: Callable[[str, Any], None] | None = None,
+        kind: str | None = None,
+    ) -> ModelPoller[ModelDescription] | ModelPoller[ModelDescription | None]: ...
 
     def poller(
         self,
-        kind: str,
+        operation: Operation | str | None = None,
         *,
-        initial: ModelDescription | None = None,
         on_status: Callable[[str, Any], None] | None = None,
-    ) -> Poller[Any]:
+        kind: str | None = None,
+    ) -> ModelPoller[ModelDescription] | ModelPoller[ModelDescription | None]:
         """A poller for the model operation under way, for example to wait in another process.
 
-        ``kind`` is ``train_model``, ``start_model``, ``stop_model`` or ``delete_model``.
+        ``operation`` is :attr:`Operation.TRAIN_MODEL`, ``START_MODEL``, ``STOP_MODEL``
+        or ``DELETE_MODEL`` (or its name as a string). ``kind`` is its
+        deprecated name.
+
+        Raises:
+            InvalidInputError: ``operation`` is not a model operation.
         """
-        if kind not in MODEL_OPERATIONS:
-            raise ValueError(f"kind must be one of {', '.join(MODEL_OPERATIONS)}, not {kind!r}")
-        running, succeeded = MODEL_OPERATIONS[kind]
-        deleting = kind == "delete_model"
-
-        def outcome(record: ModelDescription | None) -> str:
-            if record is None:
-                return Outcome.SUCCEEDED if deleting else Outcome.FAILED
-            return status_outcome(record.status, running=running, succeeded=succeeded)
-
-        return make_poller(
-            self._service,
-            kind=kind,
-            identity={"project": self.project_name, "version": self.version},
-            fetch=(lambda: describe_or_none(self.describe)) if deleting else self.describe,
-            outcome=outcome,
-            status_of=lambda r: "DELETED" if r is None else str(r.status),
-            message_of=lambda r: None if r is None else r.status_message,
-            initial=initial,
-            on_status=on_status,
-        )
+        if kind is not None:
+            if operation is not None:
+                raise InvalidInputError.of("kind", "cannot be combined with operation")
+            warn_deprecated("Model.poller(kind=...)", "Model.poller(operation)")
+            operation = kind
+        if operation is None:
+            raise InvalidInputError.of("operation", "names no operation")
+        chosen = Operation.parse(operation, resource=ResourceType.MODEL)
+        if chosen.removes_resource:
+            return ModelPoller[ModelDescription | None](self, chosen, on_status=on_status)
+        return ModelPoller[ModelDescription](self, chosen, on_status=on_status)

@@ -1,28 +1,50 @@
-"""The :class:`PackagingJob` handle."""
+"""The :class:`PackagingJob` handle and its poller."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from lookout_sdk.errors import LookoutError
 from lookout_sdk.records.common import S3Object
-from lookout_sdk.records.enums import PACKAGING_TERMINAL, PackagingJobStatus
+from lookout_sdk.records.enums import ResourceType
+from lookout_sdk.records.operations import Operation, PackagingName
 from lookout_sdk.records.packaging import PackagingJobDescription
-from lookout_sdk.resources._base import describe_or_none, make_poller, status_outcome
+from lookout_sdk.resources._base import describe_or_none
 from lookout_sdk.runtime.polling import Poller
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
 
-__all__ = ["PackagingJob"]
+__all__ = ["PackagingJob", "PackagingJobPoller"]
 
-_RUNNING = frozenset(PackagingJobStatus) - PACKAGING_TERMINAL
-_SUCCEEDED = frozenset({PackagingJobStatus.SUCCEEDED})
+
+class PackagingJobPoller(Poller[PackagingJobDescription]):
+    """A poller of a model packaging job; :attr:`job` is the job's handle."""
+
+    def __init__(
+        self,
+        job: PackagingJob,
+        *,
+        on_status: Callable[[str, PackagingJobDescription], None] | None = None,
+    ) -> None:
+        self._job = job
+        super().__init__(
+            operation=Operation.PACKAGE_MODEL,
+            identity={"project": job.project_name, "job": job.job_name},
+            fetch=job.describe,
+            policy=job._service.polling,
+            on_status=on_status,
+        )
+
+    @property
+    def job(self) -> PackagingJob:
+        """The packaging job this poller follows."""
+        return self._job
 
 
 @attrs.frozen
@@ -47,18 +69,15 @@ class PackagingJob:
         """Where the job's edge package is (or will be) in S3.
 
         Packaging jobs of the local backend write one there (see
-        :mod:`lookout_sdk.edge`); the retired AWS service wrote Greengrass artefacts of
-        its own instead.
+        :attr:`~lookout_sdk.GreengrassConfiguration.package_location`); the retired AWS
+        service wrote Greengrass artefacts of its own instead.
         """
-        from lookout_sdk.edge.package import package_key
-
         configuration = self.describe().configuration
         if configuration is None:
             raise LookoutError(
                 f"packaging job {self.job_name!r} reports no Greengrass configuration"
             )
-        greengrass = configuration.to_api()["Greengrass"]
-        return S3Object(bucket=configuration.s3_output_location.bucket, key=package_key(greengrass))
+        return configuration.package_location
 
     def download(self, destination: str | os.PathLike[str]) -> Path:
         """Save the job's edge package to ``destination`` (a file, or a folder for it).
@@ -76,17 +95,20 @@ class PackagingJob:
         return target
 
     def poller(
-        self, *, on_status: Callable[[str, Any], None] | None = None
-    ) -> Poller[PackagingJobDescription]:
-        """A poller that ends when the job succeeds or fails."""
-        return make_poller(
-            self._service,
-            kind="package_model",
-            identity={"project": self.project_name, "job": self.job_name},
-            fetch=self.describe,
-            outcome=lambda r: status_outcome(r.status, running=_RUNNING, succeeded=_SUCCEEDED),
-            status_of=lambda r: str(r.status),
-            message_of=lambda r: r.status_message,
-            initial=None,
-            on_status=on_status,
-        )
+        self,
+        operation: Literal[Operation.PACKAGE_MODEL] | PackagingName | Operation | str = (
+            Operation.PACKAGE_MODEL
+        ),
+        *,
+        on_status: Callable[[str, PackagingJobDescription], None] | None = None,
+    ) -> PackagingJobPoller:
+        """A poller that ends when the job succeeds or fails.
+
+        ``operation`` is :attr:`Operation.PACKAGE_MODEL`, the job's only one; it is
+        there so ``poller()`` has one signature on every resource.
+
+        Raises:
+            InvalidInputError: ``operation`` is not the packaging operation.
+        """
+        Operation.parse(operation, resource=ResourceType.MODEL_PACKAGE_JOB)
+        return PackagingJobPoller(self, on_status=on_status)

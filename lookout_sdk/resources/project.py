@@ -7,36 +7,29 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lookout_sdk.errors import ResourceNotFoundError
 from lookout_sdk.records.common import S3Location, S3Object, tags_to_api
 from lookout_sdk.records.dataset import DatasetDescription
-from lookout_sdk.records.enums import DatasetType, ModelStatus
+from lookout_sdk.records.enums import DatasetType, ModelStatus, ResourceType
 from lookout_sdk.records.model import ModelDescription, ModelSummary
+from lookout_sdk.records.operations import Operation
 from lookout_sdk.records.packaging import PackagingJobSummary
 from lookout_sdk.records.project import ProjectDescription
-from lookout_sdk.resources._base import Taggable, describe_or_none
-from lookout_sdk.resources.dataset import Dataset
-from lookout_sdk.resources.model import Model
+from lookout_sdk.resources._base import Taggable, describe_or_none, send_delete
+from lookout_sdk.resources.dataset import Dataset, DatasetPoller
+from lookout_sdk.resources.model import Model, ModelPoller
 from lookout_sdk.resources.packaging import PackagingJob
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS
 from lookout_sdk.runtime.paging import ItemPaged
-from lookout_sdk.runtime.polling import Poller
+from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from lookout_sdk.api.minimums import Minimums
     from lookout_sdk.datasets.importer import ImportResult
-    from lookout_sdk.datasets.preflight import Minimums
     from lookout_sdk.resources.service import LookoutVision
 
 __all__ = ["Project"]
-
-#: The operation to wait for before a model in this status can be stopped or deleted.
-_SETTLING = {
-    ModelStatus.TRAINING: "train_model",
-    ModelStatus.STARTING_HOSTING: "start_model",
-    ModelStatus.STOPPING_HOSTING: "stop_model",
-    ModelStatus.DELETING: "delete_model",
-}
 
 
 @attrs.frozen
@@ -67,41 +60,43 @@ class Project(Taggable):
     def delete(
         self,
         *,
-        missing_ok: bool = True,
+        missing_ok: bool = False,
         force: bool = False,
-        timeout: float | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         client_token: str | None = None,
     ) -> None:
         """Delete the project and its datasets (it must have no model versions left).
 
-        With ``force``, every model version is removed first: hosted ones are stopped,
-        and each deletion is waited on (``timeout`` seconds at most for each step; the
-        polling policy's default when ``None``). Deleting a project that is already gone
-        is not an error unless ``missing_ok=False``.
+        DeleteProject is answered at once, so this returns nothing to wait on. With
+        ``force``, every model version is removed first: hosted ones are stopped, and
+        each step is waited on, for at most ``timeout`` (by default each step's own
+        default timeout; ``None`` for no limit; or seconds).
+
+        Raises:
+            ResourceNotFoundError: the project does not exist, unless ``missing_ok=True``.
         """
         if force and (missing_ok is False or self.exists()):
             self._delete_models(timeout)
-        try:
-            self._service.invoker.call(
-                "DeleteProject", {"ProjectName": self.name}, client_token=client_token
-            )
-        except ResourceNotFoundError:
-            if not missing_ok:
-                raise
+        send_delete(
+            self._service,
+            "DeleteProject",
+            {"ProjectName": self.name},
+            missing_ok=missing_ok,
+            client_token=client_token,
+        )
 
-    def _delete_models(self, timeout: float | None) -> None:
-        wait: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+    def _delete_models(self, timeout: Timeout) -> None:
         for summary in self.list_models():
             model = self.model(summary.version)
             # let a change under way settle; then a hosted model must stop before it goes
-            settling = _SETTLING.get(summary.status)
+            settling = Operation.under_way(summary.status, resource=ResourceType.MODEL)
             if settling is not None:
-                model.poller(settling).wait(**wait)
-                if settling == "delete_model":
+                model.poller(settling).wait(timeout)
+                if settling.removes_resource:
                     continue
             if model.describe().status in (ModelStatus.HOSTED, ModelStatus.HOSTING_FAILED):
-                model.stop().result(**wait)
-            model.delete().result(**wait)
+                model.stop().result(timeout)
+            model.delete(missing_ok=True).result(timeout)
 
     # -- datasets ---------------------------------------------------------------------
 
@@ -116,11 +111,12 @@ class Project(Taggable):
         manifest: S3Object | str | None = None,
         client_token: str | None = None,
         on_status: Callable[[str, DatasetDescription], None] | None = None,
-    ) -> Poller[DatasetDescription]:
+    ) -> DatasetPoller[DatasetDescription]:
         """Create the ``train`` or ``test`` dataset, empty or from a manifest in S3.
 
         ``manifest`` is an :class:`S3Object` or an ``s3://bucket/key`` URI of a JSON
-        Lines manifest. Returns a poller that ends when the import does.
+        Lines manifest. Returns a poller that ends when the import does; its
+        :attr:`~DatasetPoller.dataset` is the dataset's handle.
         """
         dataset = self.dataset(dataset_type)
         params: dict[str, Any] = {"ProjectName": self.name, "DatasetType": dataset.dataset_type}
@@ -128,7 +124,7 @@ class Project(Taggable):
             source = manifest if isinstance(manifest, S3Object) else S3Object.from_uri(manifest)
             params["DatasetSource"] = {"GroundTruthManifest": {"S3Object": source.to_api()}}
         self._service.invoker.call("CreateDataset", params, client_token=client_token)
-        return dataset.poller("create_dataset", on_status=on_status)
+        return DatasetPoller(dataset, Operation.CREATE_DATASET, on_status=on_status)
 
     def import_folder(
         self,
@@ -138,14 +134,16 @@ class Project(Taggable):
         split: float | None = None,
         seed: int = 0,
         minimums: Minimums | None = None,
-        workers: int = 8,
+        workers: int = DEFAULT_WORKERS,
         progress: bool | None = None,
-        timeout: float | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
     ) -> ImportResult:
         """Check a local dataset folder, upload it under ``destination``, and import it.
 
         See :func:`lookout_sdk.datasets.import_folder` for the layout and the steps;
-        nothing is uploaded when a check fails. Needs the ``datasets`` extra.
+        nothing is uploaded when a check fails. ``timeout`` bounds the wait for the
+        dataset import (omitted: its default; ``None``: no limit). Needs the
+        ``datasets`` extra.
         """
         from lookout_sdk.datasets.importer import import_folder
 
@@ -169,11 +167,12 @@ class Project(Taggable):
         split: float | None = None,
         seed: int = 0,
         minimums: Minimums | None = None,
-        timeout: float | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
     ) -> ImportResult:
         """Check a dataset laid out under an S3 prefix and import it where it is.
 
-        See :func:`lookout_sdk.datasets.import_s3`. Needs the ``datasets`` extra.
+        See :func:`lookout_sdk.datasets.import_s3`; ``timeout`` as for
+        :meth:`import_folder`. Needs the ``datasets`` extra.
         """
         from lookout_sdk.datasets.importer import import_s3
 
@@ -202,11 +201,12 @@ class Project(Taggable):
         tags: Mapping[str, str] | None = None,
         client_token: str | None = None,
         on_status: Callable[[str, ModelDescription], None] | None = None,
-    ) -> Poller[ModelDescription]:
+    ) -> ModelPoller[ModelDescription]:
         """Train a new model version; return a poller that ends when training does.
 
         ``output`` (an :class:`S3Location` or ``s3://bucket/prefix``) receives the
-        evaluation results. ``poller.record.version`` names the new version at once.
+        evaluation results. The poller's :attr:`~ModelPoller.model` is the new
+        version's handle at once.
         """
         params: dict[str, Any] = {
             "ProjectName": self.name,
@@ -222,7 +222,7 @@ class Project(Taggable):
         answer = self._service.invoker.call("CreateModel", params, client_token=client_token)
         initial = ModelDescription.from_api(self.name, answer["ModelMetadata"])
         model = self.model(initial.version)
-        return model.poller("train_model", initial=initial, on_status=on_status)
+        return ModelPoller(model, Operation.TRAIN_MODEL, initial=initial, on_status=on_status)
 
     def list_models(
         self, *, page_size: int | None = None, max_items: int | None = None

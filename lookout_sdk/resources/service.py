@@ -8,22 +8,54 @@ from typing import TYPE_CHECKING, Any
 
 from lookout_sdk._version import __version__
 from lookout_sdk.api.registry import SERVICE_NAME, register_service
+from lookout_sdk.errors import BackendUnavailableError, InvalidInputError
 from lookout_sdk.records.common import tags_from_api, tags_to_api
+from lookout_sdk.records.dataset import DatasetDescription
+from lookout_sdk.records.enums import ResourceType
+from lookout_sdk.records.model import ModelDescription
+from lookout_sdk.records.operations import Operation
 from lookout_sdk.records.project import ProjectSummary
+from lookout_sdk.resources.dataset import DatasetPoller
+from lookout_sdk.resources.model import ModelPoller
+from lookout_sdk.resources.packaging import PackagingJobPoller
 from lookout_sdk.resources.project import Project
 from lookout_sdk.runtime.credentials import defer_credentials
 from lookout_sdk.runtime.endpoints import is_local_endpoint
 from lookout_sdk.runtime.invoker import Invoker
 from lookout_sdk.runtime.paging import ItemPaged
-from lookout_sdk.runtime.polling import Poller, PollingPolicy, decode_resume_token
+from lookout_sdk.runtime.polling import PollingPolicy, decode_resume_token
 from lookout_sdk.runtime.retry import RetryPolicy
+from lookout_sdk.runtime.transport import PLACEHOLDER_ENDPOINT, BeforeSendHook, Transport
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import boto3
     from botocore.client import BaseClient
     from botocore.config import Config
 
-__all__ = ["LookoutVision"]
+    from lookout_sdk.local.inprocess import LocalLookoutVision
+
+__all__ = ["BACKENDS_GROUP", "LookoutVision", "ResumablePoller"]
+
+#: The entry-point group where backends (such as ``local``) register their ``connect``.
+BACKENDS_GROUP = "lookout_sdk.backends"
+
+#: Every poller :meth:`LookoutVision.resume` can give back.
+ResumablePoller: TypeAlias = (
+    ModelPoller[ModelDescription]
+    | ModelPoller[ModelDescription | None]
+    | DatasetPoller[DatasetDescription]
+    | DatasetPoller[DatasetDescription | None]
+    | PackagingJobPoller
+)
+
+#: The identity key a resume token carries for each kind of resource.
+_RESUME_KEYS = {
+    ResourceType.MODEL: "version",
+    ResourceType.DATASET: "dataset_type",
+    ResourceType.MODEL_PACKAGE_JOB: "job",
+}
 
 
 class LookoutVision:
@@ -49,6 +81,14 @@ class LookoutVision:
         s3_endpoint_url: the endpoint of that S3 client when the SDK makes it, with
             path-style addressing (for ``lookout serve``, MinIO and other S3-compatible
             stores); ``AWS_ENDPOINT_URL_S3`` applies as in boto3 when this is not given.
+        transport: answers the Lookout for Vision client's requests, and those of the
+            S3 client the SDK makes, in this process instead of the network (see
+            :class:`~lookout_sdk.runtime.transport.Transport`); both clients then name
+            a placeholder endpoint unless one is given. The clients stay real: their
+            serialisation, signing, retries and parsing all run.
+
+    Raises:
+        InvalidInputError: options that exclude each other are combined.
     """
 
     def __init__(
@@ -64,22 +104,32 @@ class LookoutVision:
         polling: PollingPolicy | None = None,
         s3: BaseClient | None = None,
         s3_endpoint_url: str | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if s3 is not None and s3_endpoint_url is not None:
-            raise TypeError("s3= cannot be combined with s3_endpoint_url=")
+            raise InvalidInputError.of("s3_endpoint_url", "cannot be combined with s3")
+        if transport is not None and not isinstance(transport, Transport):
+            raise InvalidInputError.of("transport", "must have a handle(request) method")
         self.retry = retry or RetryPolicy()
         self._s3_endpoint_url = s3_endpoint_url
         self.polling = polling or PollingPolicy()
         self._session = session
         self._s3 = s3
+        self._transport = transport
         self._closers: list[Callable[[], None]] = []
-        #: The local backend answering this service, when made by :meth:`local`.
-        self.backend: Any = None
+        if transport is not None and endpoint_url is None and client is None:
+            endpoint_url = PLACEHOLDER_ENDPOINT
         if client is not None:
-            others = {"session": session, "region_name": region_name, "profile_name": profile_name}
+            others = {
+                "session": session,
+                "region_name": region_name,
+                "profile_name": profile_name,
+                "endpoint_url": endpoint_url,
+                "config": config,
+            }
             given = [name for name, value in others.items() if value is not None]
-            if given or endpoint_url is not None or config is not None:
-                raise TypeError(f"client= cannot be combined with {', '.join(given) or 'options'}")
+            if given:
+                raise InvalidInputError.of(given[0], "cannot be combined with client")
             self.client = client
         else:
             self._session, self.client = _build_client(
@@ -93,6 +143,8 @@ class LookoutVision:
         self.invoker = Invoker(self.client, self.retry)
         if polling is None and is_local_endpoint(self.client.meta.endpoint_url):
             self.polling = PollingPolicy.quick()
+        self._hooks: list[BeforeSendHook] = []
+        self._answer(self.client)
 
     def __repr__(self) -> str:
         return f"LookoutVision(endpoint={self.client.meta.endpoint_url!r})"
@@ -112,36 +164,54 @@ class LookoutVision:
         retry: RetryPolicy | None = None,
         polling: PollingPolicy | None = None,
         s3: BaseClient | None = None,
-    ) -> LookoutVision:
+    ) -> LocalLookoutVision:
         """Connect to a local backend on the data folder ``data``, in this process.
 
-        Nothing listens on a socket: requests leave real boto3 clients and the backend
-        answers them directly. The default folder is ``~/.lookout_sdk/local``. Images
-        and outputs are kept in that folder, one folder per S3 bucket, and reached with
-        :meth:`s3_client`; pass ``s3`` (a boto3 S3 client for AWS S3, MinIO or another
-        S3-compatible endpoint) to keep them there instead. Needs the ``local`` extra;
-        :meth:`close` stops the backend.
-        """
-        from lookout_sdk.local.inprocess import connect_local
+        A shortcut for :func:`lookout_sdk.local.connect`, found through the
+        ``lookout_sdk.backends`` entry point so that this core class never imports the
+        backend. Nothing listens on a socket: requests leave real boto3 clients and the
+        backend answers them directly. The default folder is ``~/.lookout_sdk/local``.
+        Images and outputs are kept in that folder, one folder per S3 bucket, and reached
+        with :meth:`s3_client`; pass ``s3`` (a boto3 S3 client for AWS S3, MinIO or
+        another S3-compatible endpoint) to keep them there instead. :meth:`close` stops
+        the backend.
 
-        return connect_local(data, region_name=region_name, retry=retry, polling=polling, s3=s3)
+        Raises:
+            BackendUnavailableError: the ``local`` extra is not installed.
+        """
+        connect: Callable[..., LocalLookoutVision] = _backend("local")
+        return connect(data, region_name=region_name, retry=retry, polling=polling, s3=s3)
 
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` when this service is closed."""
         self._closers.append(callback)
 
     def close(self) -> None:
-        """Close the clients' HTTP connections and anything tied to this service."""
+        """Close the clients' HTTP connections and anything tied to this service.
+
+        A transport given to the service is closed too, if it has a ``close()``.
+        """
         self.client.close()
         if self._s3 is not None:
             self._s3.close()
+        while self._hooks:
+            self._hooks.pop().close()
+        close_transport = getattr(self._transport, "close", None)
+        if callable(close_transport):
+            close_transport()
         while self._closers:
             self._closers.pop()()
+
+    def _answer(self, client: BaseClient) -> None:
+        """Have the service's transport, if any, answer ``client``'s requests."""
+        if self._transport is not None:
+            self._hooks.append(BeforeSendHook(client, self._transport.handle, first=True))
 
     def s3_client(self) -> BaseClient:
         """The S3 client for dataset files: the one given, or one made on first use.
 
-        A made client uses this service's session (or boto3's default one) and region.
+        A made client uses this service's session (or boto3's default one) and region,
+        and the service's transport, if any, answers it.
         """
         if self._s3 is None:
             import boto3
@@ -150,10 +220,14 @@ class LookoutVision:
             session = self._session or boto3.Session()
             make_client: Any = session.client
             options: dict[str, Any] = {"region_name": self.client.meta.region_name}
-            if self._s3_endpoint_url is not None:
-                options["endpoint_url"] = self._s3_endpoint_url
+            endpoint = self._s3_endpoint_url
+            if endpoint is None and self._transport is not None:
+                endpoint = PLACEHOLDER_ENDPOINT
+            if endpoint is not None:
+                options["endpoint_url"] = endpoint
                 options["config"] = Config(s3={"addressing_style": "path"})
             self._s3 = make_client("s3", **options)
+            self._answer(self._s3)
         return self._s3
 
     # -- projects -----------------------------------------------------------------
@@ -163,7 +237,11 @@ class LookoutVision:
         return Project(self, name)
 
     def create_project(self, name: str, *, client_token: str | None = None) -> Project:
-        """Create project ``name`` and return its handle."""
+        """Create project ``name`` and return its handle.
+
+        CreateProject is synchronous (the project exists when the call returns), so
+        there is no poller to wait on, unlike ``create_dataset`` and ``create_model``.
+        """
         self.invoker.call("CreateProject", {"ProjectName": name}, client_token=client_token)
         return Project(self, name)
 
@@ -196,18 +274,41 @@ class LookoutVision:
 
     # -- long-running operations ----------------------------------------------------
 
-    def resume(self, token: str) -> Poller[Any]:
-        """Rebuild a poller from its ``resume_token``, in this process or another."""
+    def resume(self, token: str) -> ResumablePoller:
+        """Rebuild a poller from its ``resume_token``, in this process or another.
+
+        Raises:
+            InvalidInputError: ``token`` is not a resume token, or a damaged one.
+        """
         ids = decode_resume_token(token)
-        kind = ids.pop("kind")
-        project = self.project(ids.pop("project"))
-        if "version" in ids:
-            return project.model(ids["version"]).poller(kind)
-        if "dataset_type" in ids:
-            return project.dataset(ids["dataset_type"]).poller(kind)
-        if "job" in ids:
-            return project.packaging_job(ids["job"]).poller()
-        raise ValueError(f"resume token names no model, dataset or job: {token!r}")
+        operation = Operation.parse(ids["kind"], parameter="token")
+        key = _RESUME_KEYS[operation.resource]
+        if "project" not in ids or key not in ids:
+            raise InvalidInputError.of("token", f"names no project and {key}: {token!r}")
+        project = self.project(ids["project"])
+        if operation.resource is ResourceType.MODEL:
+            return project.model(ids[key]).poller(operation)
+        if operation.resource is ResourceType.DATASET:
+            return project.dataset(ids[key]).poller(operation)
+        return project.packaging_job(ids[key]).poller()
+
+
+def _backend(name: str) -> Callable[..., Any]:
+    """The ``connect`` function of backend ``name``, from its entry point.
+
+    Raises:
+        BackendUnavailableError: the backend (or a package it needs) is not installed.
+    """
+    from importlib.metadata import entry_points
+
+    found = entry_points(group=BACKENDS_GROUP, name=name)
+    try:
+        if not found:
+            raise ModuleNotFoundError(f"no {BACKENDS_GROUP!r} entry point named {name!r}")
+        connect: Callable[..., Any] = next(iter(found)).load()
+    except ModuleNotFoundError as error:
+        raise BackendUnavailableError(name, str(error)) from error
+    return connect
 
 
 def _build_client(
@@ -225,7 +326,7 @@ def _build_client(
     if session is None:
         session = boto3.Session(profile_name=profile_name, region_name=region_name)
     elif profile_name is not None:
-        raise TypeError("profile_name= cannot be combined with session=")
+        raise InvalidInputError.of("profile_name", "cannot be combined with session")
     register_service(session)
     defer_credentials(session._session)
     # Config.merge replaces a whole ``retries`` dict, so combine the caller's keys here.

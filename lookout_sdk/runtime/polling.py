@@ -6,6 +6,8 @@ packaging at once and does the work afterwards; the API has no waiters. A
 status is terminal. It polls once at once, then backs off (the delay grows while the
 status stays the same and starts again short when it changes), reports each change to
 an ``on_status`` callback and the log, and ends with the final record or a typed error.
+What each status means comes from :class:`~lookout_sdk.records.operations.Operation`;
+the waiting itself is tenacity's, the same machinery as :class:`~lookout_sdk.RetryPolicy`.
 
 A poller is named by its resume token, so a later process (a CI job that did not start
 the training, say) can go on waiting: ``LookoutVision.resume(token)``.
@@ -19,25 +21,55 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from lookout_sdk.errors import OperationFailedError, WaitTimeoutError
+from lookout_sdk._deprecation import warn_deprecated
+from lookout_sdk.errors import InvalidInputError, OperationFailedError, WaitTimeoutError
+from lookout_sdk.records.operations import Operation, Outcome
+from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout, check_timeout
 
-__all__ = ["Outcome", "Poller", "PollingPolicy", "decode_resume_token"]
+if TYPE_CHECKING:
+    import tenacity
+
+__all__ = [
+    "Outcome",
+    "Poller",
+    "PollingPolicy",
+    "StatusRecord",
+    "decode_resume_token",
+]
 
 _log = logging.getLogger("lookout_sdk.polling")
-T = TypeVar("T")
 _TOKEN_PREFIX = "lv1."
+#: The status a poller reports once a deletion has removed its resource.
+GONE = "DELETED"
 
 
-class Outcome:
-    """Where an operation stands after one look: running, succeeded or failed."""
+class StatusRecord(Protocol):
+    """What a poller reads from a record: its status and status message."""
 
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+    @property
+    def status(self) -> str:
+        """The resource's status."""
+
+    @property
+    def status_message(self) -> str | None:
+        """The service's explanation of the status, if any."""
+
+
+T = TypeVar("T", bound="StatusRecord | None")
+
+
+def _timeouts(value: Mapping[Operation | str, float]) -> Mapping[Operation | str, float]:
+    out: dict[Operation | str, float] = {}
+    for key, seconds in value.items():
+        try:
+            out[Operation(key)] = float(seconds)
+        except ValueError:  # a key of this SDK's future; kept as given
+            out[key] = float(seconds)
+    return out
 
 
 @attrs.frozen
@@ -48,9 +80,10 @@ class PollingPolicy:
         initial_delay: seconds before the second look.
         max_delay: the longest pause between looks.
         multiplier: growth of the pause while the status does not change.
-        timeouts: default timeout in seconds per operation kind, for waits that do
-            not name one. Every default is finite.
-        default_timeout: the timeout for kinds not in ``timeouts``.
+        timeouts: default timeout in seconds per :class:`~lookout_sdk.Operation` (its
+            name as a string is accepted too), for waits that do not name one; by
+            default each operation's own. Every default is finite.
+        default_timeout: the timeout for operations not in ``timeouts``.
         sleep: the function that waits (tests pass a fake).
         clock: a monotonic clock in seconds (tests pass a fake).
     """
@@ -58,17 +91,9 @@ class PollingPolicy:
     initial_delay: float = 2.0
     max_delay: float = 60.0
     multiplier: float = 1.5
-    timeouts: Mapping[str, float] = attrs.field(
-        factory=lambda: {
-            "train_model": 8 * 3600.0,
-            "start_model": 3600.0,
-            "stop_model": 3600.0,
-            "delete_model": 3600.0,
-            "create_dataset": 3600.0,
-            "update_dataset": 3600.0,
-            "delete_dataset": 3600.0,
-            "package_model": 4 * 3600.0,
-        }
+    timeouts: Mapping[Operation | str, float] = attrs.field(
+        factory=lambda: {operation: operation.default_timeout for operation in Operation},
+        converter=_timeouts,
     )
     default_timeout: float = 3600.0
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
@@ -79,26 +104,50 @@ class PollingPolicy:
         """A policy for a backend on this machine, whose operations end in moments."""
         return cls(initial_delay=0.1, max_delay=1.0, multiplier=1.5)
 
-    def timeout_for(self, kind: str) -> float:
-        """The default timeout in seconds for operation ``kind``."""
-        return self.timeouts.get(kind, self.default_timeout)
+    def timeout_for(self, operation: Operation | str) -> float:
+        """The default timeout in seconds for ``operation``."""
+        return self.timeouts.get(operation, self.default_timeout)
 
 
 _UNSET: Any = object()
 
 
+class _Backoff:
+    """The pause before each next look: short at first and after every change of status."""
+
+    def __init__(self, poller: Poller[Any], policy: PollingPolicy, deadline: float | None) -> None:
+        self._poller = poller
+        self._policy = policy
+        self._deadline = deadline
+        self._delay = policy.initial_delay
+        self._status = poller.status()
+
+    def out_of_time(self, _: tenacity.RetryCallState) -> bool:
+        return self._deadline is not None and self._deadline - self._policy.clock() <= 0
+
+    def pause(self, _: tenacity.RetryCallState) -> float:
+        if self._poller.status() != self._status:  # something moved: look again soon
+            self._delay = self._policy.initial_delay
+            self._status = self._poller.status()
+        pause = self._delay
+        if self._deadline is not None:
+            pause = min(pause, self._deadline - self._policy.clock())
+        self._delay = min(self._policy.max_delay, self._delay * self._policy.multiplier)
+        return pause
+
+
 class Poller(Generic[T]):
     """Follows one long-running operation until its resource reaches a terminal status.
 
+    Resources make pollers (``model.start()``, ``model.poller(...)``…); their
+    subclasses also hold the resource's handle.
+
     Args:
-        kind: the operation (``"train_model"``, ``"start_model"``…), used for default
-            timeouts, messages and the resume token.
+        operation: the operation followed: it says what each status means, and gives
+            the default timeout and the resume token's name.
         identity: what names the resource (project, version, dataset type, job).
-        fetch: describes the resource once and returns the record.
-        outcome: tells from a record whether the operation is running, succeeded or
-            failed.
-        status_of: the status text of a record (for logs, callbacks and errors).
-        message_of: the status message of a record, if any.
+        fetch: describes the resource once and returns the record (``None`` once a
+            deletion has removed it).
         policy: delays and default timeouts.
         initial: a record already in hand (from the call that started the operation).
         on_status: called with ``(status, record)`` each time a new status is seen.
@@ -107,22 +156,16 @@ class Poller(Generic[T]):
     def __init__(
         self,
         *,
-        kind: str,
+        operation: Operation,
         identity: Mapping[str, str],
         fetch: Callable[[], T],
-        outcome: Callable[[T], str],
-        status_of: Callable[[T], str],
-        message_of: Callable[[T], str | None],
         policy: PollingPolicy,
         initial: T = _UNSET,
         on_status: Callable[[str, T], None] | None = None,
     ) -> None:
-        self.kind = kind
+        self.operation = operation
         self.identity = dict(identity)
         self._fetch = fetch
-        self._outcome = outcome
-        self._status_of = status_of
-        self._message_of = message_of
         self._policy = policy
         self._status_callbacks: list[Callable[[str, T], None]] = [on_status] if on_status else []
         self._lock = threading.RLock()
@@ -135,23 +178,32 @@ class Poller(Generic[T]):
 
     def __repr__(self) -> str:
         ids = ", ".join(f"{k}={v!r}" for k, v in self.identity.items())
-        return f"Poller({self.kind}: {ids}, status={self._status!r})"
+        return f"{type(self).__name__}({self.operation}: {ids}, status={self._status!r})"
 
     # -- what is known without a request ------------------------------------------
 
     @property
+    def kind(self) -> str:
+        """Deprecated: the operation's name; use :attr:`operation`."""
+        warn_deprecated("Poller.kind", "Poller.operation")
+        return self.operation.value
+
+    @property
     def resume_token(self) -> str:
         """An opaque text naming this operation; ``LookoutVision.resume`` rebuilds it."""
-        payload = json.dumps({"kind": self.kind, **self.identity}, sort_keys=True)
+        payload = json.dumps({"kind": self.operation.value, **self.identity}, sort_keys=True)
         return _TOKEN_PREFIX + base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
     def status(self) -> str | None:
-        """The status seen last (``None`` before the first look); sends no request."""
+        """The status seen last (``None`` before the first look); sends no request.
+
+        After a deletion it is ``"DELETED"``.
+        """
         return self._status
 
     @property
     def record(self) -> T | None:
-        """The record seen last, or ``None`` before the first look."""
+        """The record seen last, or ``None`` before the first look (or once deleted)."""
         return None if self._record is _UNSET else self._record
 
     def add_done_callback(self, callback: Callable[[Poller[T]], None]) -> None:
@@ -169,7 +221,7 @@ class Poller(Generic[T]):
 
     # -- looking ------------------------------------------------------------------
 
-    def poll(self) -> str:
+    def poll(self) -> Outcome:
         """Describe the resource once (unless already finished); return the outcome."""
         if self._state == Outcome.RUNNING:
             self._observe(self._fetch())
@@ -179,72 +231,77 @@ class Poller(Generic[T]):
         """Whether the operation has ended; looks once if it was still running."""
         return self.poll() != Outcome.RUNNING
 
-    def wait(self, timeout: float | None = _UNSET) -> bool:
+    def wait(self, timeout: Timeout = DEFAULT_TIMEOUT) -> bool:
         """Block until the operation ends or ``timeout`` seconds pass; return ``done()``.
 
         Unlike :meth:`result`, this raises neither on failure nor on timeout.
-        ``timeout=None`` waits without limit; by default the policy's timeout applies.
+        ``timeout`` omitted: the operation's default (see :class:`PollingPolicy`);
+        ``None``: no limit; a number: that many seconds.
         """
-        limit = self._policy.timeout_for(self.kind) if timeout is _UNSET else timeout
-        deadline = None if limit is None else self._policy.clock() + limit
-        delay = self._policy.initial_delay
-        last_status = self._status
-        while self.poll() == Outcome.RUNNING:
-            if self._status != last_status:  # something moved: look again soon
-                delay = self._policy.initial_delay
-                last_status = self._status
-            pause = delay
-            if deadline is not None:
-                remaining = deadline - self._policy.clock()
-                if remaining <= 0:
-                    return False
-                pause = min(pause, remaining)
-            self._policy.sleep(pause)
-            delay = min(self._policy.max_delay, delay * self._policy.multiplier)
-        return True
+        import tenacity
 
-    def result(self, timeout: float | None = _UNSET) -> T:
-        """Wait for the end and return the final record.
+        limit = self._limit(timeout)
+        deadline = None if limit is None else self._policy.clock() + limit
+        backoff = _Backoff(self, self._policy, deadline)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_result(lambda outcome: outcome is Outcome.RUNNING),
+            stop=backoff.out_of_time,
+            wait=backoff.pause,
+            sleep=self._policy.sleep,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )
+        return retrying(self.poll) is not Outcome.RUNNING
+
+    def result(self, timeout: Timeout = DEFAULT_TIMEOUT) -> T:
+        """Wait for the end and return the final record (``None`` for a deletion).
+
+        ``timeout`` as for :meth:`wait`.
 
         Raises:
             WaitTimeoutError: ``timeout`` seconds passed first; the operation goes on
                 and this poller can be waited on again.
             OperationFailedError: the operation ended in a failed status.
         """
-        limit = self._policy.timeout_for(self.kind) if timeout is _UNSET else timeout
+        limit = self._limit(timeout)
         if not self.wait(limit):
             raise WaitTimeoutError(
-                f"{self.kind} did not finish within {limit:g}s; last status {self._status}",
-                operation=self.kind,
+                f"{self.operation} did not finish within {limit:g}s; last status {self._status}",
+                operation=self.operation.value,
                 status=self._status,
                 timeout=float(limit or 0.0),
                 record=self.record,
             )
         if self._state == Outcome.FAILED:
-            message = self._message_of(self._record)
+            message = None if self._record is None else self._record.status_message
             raise OperationFailedError(
-                f"{self.kind} failed with status {self._status}"
+                f"{self.operation} failed with status {self._status}"
                 + (f": {message}" if message else ""),
-                operation=self.kind,
+                operation=self.operation.value,
                 status=self._status or "",
                 status_message=message,
                 record=self._record,
             )
         return self._record
 
+    def _limit(self, timeout: Timeout) -> float | None:
+        check_timeout(timeout)
+        if timeout is DEFAULT_TIMEOUT:
+            return self._policy.timeout_for(self.operation)
+        return timeout
+
     def _observe(self, record: T) -> None:
         with self._lock:
             self._record = record
-            status = self._status_of(record)
+            status = GONE if record is None else str(record.status)
             changed = status != self._status
             self._status = status
-            self._state = self._outcome(record)
+            self._state = self.operation.outcome(None if record is None else record.status)
             callbacks = self._callbacks if self._state != Outcome.RUNNING else []
             if callbacks:
                 self._callbacks = []
         if changed:
             ids = " ".join(f"{k}={v}" for k, v in self.identity.items())
-            _log.info("%s %s: status %s", self.kind, ids, status)
+            _log.info("%s %s: status %s", self.operation, ids, status)
             for on_status in list(self._status_callbacks):
                 on_status(status, record)
         for callback in callbacks:
@@ -252,14 +309,18 @@ class Poller(Generic[T]):
 
 
 def decode_resume_token(token: str) -> dict[str, str]:
-    """Read a resume token back into its operation kind and identity."""
-    if not token.startswith(_TOKEN_PREFIX):
-        raise ValueError(f"not a lookout_sdk resume token: {token!r}")
+    """Read a resume token back into its operation's name (``kind``) and identity.
+
+    Raises:
+        InvalidInputError: the text is not a resume token, or a damaged one.
+    """
+    if not isinstance(token, str) or not token.startswith(_TOKEN_PREFIX):
+        raise InvalidInputError.of("token", f"is not a lookout_sdk resume token: {token!r}")
     body = token[len(_TOKEN_PREFIX) :]
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"damaged resume token: {token!r}") from error
+        raise InvalidInputError.of("token", f"is a damaged resume token: {token!r}") from error
     if not isinstance(data, dict) or "kind" not in data:
-        raise ValueError(f"damaged resume token: {token!r}")
+        raise InvalidInputError.of("token", f"is a damaged resume token: {token!r}")
     return {str(k): str(v) for k, v in data.items()}

@@ -4,13 +4,18 @@ botocore emits ``before-send`` just before a request would go on the wire; a han
 that returns a response skips the network. :class:`BeforeSendHook` does that for a
 function from a prepared request to a :class:`Reply`, so serialisation, signing,
 retries, parsing and error handling above it all run for real.
+
+A :class:`Transport` is any object with such a ``handle`` method. Pass one as
+``LookoutVision(transport=...)`` (as httpx takes ``transport=``) and it answers the
+service's Lookout for Vision client and the S3 client the service makes: the local
+backend plugs in this way, and so does :class:`lookout_sdk.testing.InProcessTransport`.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import attrs
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -18,7 +23,11 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
-__all__ = ["BeforeSendHook", "Reply", "request_body"]
+__all__ = ["PLACEHOLDER_ENDPOINT", "BeforeSendHook", "Reply", "Transport", "request_body"]
+
+#: The endpoint clients name when a transport answers them and no endpoint is given;
+#: nothing is ever sent to it.
+PLACEHOLDER_ENDPOINT = "http://lookout.localhost"
 
 
 @attrs.frozen
@@ -28,6 +37,19 @@ class Reply:
     status: int = 200
     headers: Mapping[str, str] = attrs.field(factory=dict)
     body: bytes = b""
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Answers prepared requests in this process instead of the network.
+
+    ``handle`` may also raise a botocore exception (a dropped connection, say). A
+    transport may have a ``close()`` method; the service calls it when it is closed.
+    """
+
+    def handle(self, request: AWSPreparedRequest) -> Reply:
+        """Answer one request."""
+        ...
 
 
 class _RawBody(io.BytesIO):

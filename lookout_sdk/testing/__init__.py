@@ -1,8 +1,9 @@
 """Helpers for testing code that uses lookout_sdk, with no network.
 
 :class:`InProcessTransport` answers a real boto3 client's HTTP requests in the same
-process. It hooks botocore's ``before-send`` event, so everything above the socket is
-real: parameter serialisation, signing, retries, response parsing and error handling.
+process. Pass it as ``LookoutVision(transport=InProcessTransport(handler))``, or attach it
+to any client: it hooks botocore's ``before-send`` event, so everything above the socket
+is real: parameter serialisation, signing, retries, response parsing and error handling.
 Use it to script faults (throttling, 5xx, dropped connections) or to measure the SDK's
 own overhead; use ``botocore.stub.Stubber`` to assert on parameters.
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from botocore.awsrequest import AWSPreparedRequest
 
+from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.runtime.transport import BeforeSendHook, Reply
 
 if TYPE_CHECKING:
@@ -50,17 +52,43 @@ def error_reply(
 Handler = Callable[[AWSPreparedRequest], Reply]
 
 
-class InProcessTransport(BeforeSendHook):
-    """Answer a client's requests with ``handler`` instead of the network.
+class InProcessTransport:
+    """Answer requests with ``handler`` instead of the network.
 
-    Every request is kept in ``requests`` (method, URL, headers, body) for assertions.
+    A :class:`~lookout_sdk.runtime.transport.Transport`: give it to
+    ``LookoutVision(transport=...)``, or to :meth:`attach` for any client.
+    ``InProcessTransport(client, handler)`` attaches to ``client`` at once. Every request
+    is kept in ``requests`` (method, URL, headers, body) for assertions.
     """
 
-    def __init__(self, client: BaseClient, handler: Handler) -> None:
+    @overload
+    def __init__(self, handler: Handler, /) -> None: ...
+
+    @overload
+    def __init__(self, client: BaseClient, handler: Handler, /) -> None: ...
+
+    def __init__(self, *args: Any) -> None:
+        if len(args) not in (1, 2):
+            raise InvalidInputError.of("args", "give a handler, or a client and a handler")
+        *client, handler = args
+        self.handler: Handler = handler
         self.requests: list[AWSPreparedRequest] = []
+        self._hooks: list[BeforeSendHook] = []
+        if client:
+            self.attach(client[0])
 
-        def record(request: AWSPreparedRequest) -> Reply:
-            self.requests.append(request)
-            return handler(request)
+    def handle(self, request: AWSPreparedRequest) -> Reply:
+        """Record ``request`` and answer it with the handler."""
+        self.requests.append(request)
+        return self.handler(request)
 
-        super().__init__(client, record)
+    def attach(self, client: BaseClient) -> BeforeSendHook:
+        """Answer ``client``'s requests from now on, until :meth:`close`."""
+        hook = BeforeSendHook(client, self.handle, first=True)
+        self._hooks.append(hook)
+        return hook
+
+    def close(self) -> None:
+        """Stop answering the clients this transport was attached to."""
+        while self._hooks:
+            self._hooks.pop().close()

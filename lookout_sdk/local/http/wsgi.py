@@ -1,9 +1,10 @@
 """Bridging boto3 clients and the backend's WSGI application, with no sockets.
 
 The backend is one WSGI application (werkzeug) for both HTTP and in-process use. In
-process, :class:`WsgiTransport` hooks a client's ``before-send`` event, turns botocore's
-prepared request into a WSGI call, and hands the response back to botocore, so the
-client's serialisation, signing and parsing all run for real.
+process, :class:`WsgiTransport` is the service's transport
+(``LookoutVision(transport=...)``): it turns botocore's prepared request into a WSGI
+call and hands the response back to botocore, so the clients' serialisation, signing
+and parsing all run for real.
 """
 
 from __future__ import annotations
@@ -51,18 +52,24 @@ def call_wsgi(
     return code, dict(response_headers.items()), data
 
 
-class WsgiTransport(BeforeSendHook):
-    """Answer a boto3 client's requests with a WSGI application, in this process."""
+class WsgiTransport:
+    """A transport that answers requests with a WSGI application, in this process."""
 
-    def __init__(self, client: BaseClient, app: WSGIApplication) -> None:
+    def __init__(self, app: WSGIApplication) -> None:
         self.app = app
 
-        def answer(request: AWSPreparedRequest) -> Reply:
-            headers = {str(k): _text(v) for k, v in request.headers.items()}
-            status, response_headers, data = call_wsgi(
-                app, str(request.method), str(request.url), headers, request_body(request)
-            )
-            return Reply(status, response_headers, data)
+    def handle(self, request: AWSPreparedRequest) -> Reply:
+        """Call the application with ``request``; return its response."""
+        headers = {str(k): _text(v) for k, v in request.headers.items()}
+        status, response_headers, data = call_wsgi(
+            self.app, str(request.method), str(request.url), headers, request_body(request)
+        )
+        return Reply(status, response_headers, data)
 
-        # first: other hooks (such as moto's) must not answer before the backend
-        super().__init__(client, answer, first=True)
+    def attach(self, client: BaseClient) -> BeforeSendHook:
+        """Answer ``client``'s requests from now on (until the hook is closed).
+
+        The hook comes first, so other hooks (such as moto's) do not answer before the
+        application.
+        """
+        return BeforeSendHook(client, self.handle, first=True)

@@ -8,11 +8,12 @@ from lookout_sdk.local.context import Context
 from lookout_sdk.local.store.entries import apply_entries, check_lines
 from lookout_sdk.local.store.state import dataset_status, set_dataset_status
 from lookout_sdk.manifests.entry import ManifestEntry
+from lookout_sdk.records.enums import DatasetStatus
 
-__all__ = ["delete_dataset", "import_dataset", "update_dataset"]
+__all__ = ["apply_update", "import_manifest", "remove_dataset"]
 
 
-def import_dataset(ctx: Context, project: str, kind: str, payload: dict[str, Any]) -> None:
+def import_manifest(ctx: Context, project: str, kind: str, payload: dict[str, Any]) -> None:
     """Read a manifest from the object store into a new dataset, or fail naming bad lines."""
     entries: list[ManifestEntry] = []
     message: str | None
@@ -25,7 +26,7 @@ def import_dataset(ctx: Context, project: str, kind: str, payload: dict[str, Any
     _finish(ctx, project, kind, "CREATE", (entries, message))
 
 
-def update_dataset(ctx: Context, project: str, kind: str, payload: dict[str, Any]) -> None:
+def apply_update(ctx: Context, project: str, kind: str, payload: dict[str, Any]) -> None:
     """Apply all changed lines in one transaction, or none of them."""
     entries, message = check_lines(payload["changes"])
     _finish(ctx, project, kind, "UPDATE", (entries, message))
@@ -39,7 +40,11 @@ def _finish(
     checked: tuple[list[ManifestEntry], str | None],
 ) -> None:
     entries, message = checked
-    failed = "CREATE_FAILED" if action == "CREATE" else "UPDATE_FAILED_ROLLBACK_COMPLETE"
+    failed = (
+        DatasetStatus.CREATE_FAILED
+        if action == "CREATE"
+        else DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE
+    )
     with ctx.store.transaction() as db:
         if dataset_status(db, project, kind) != f"{action}_IN_PROGRESS":
             return  # deleted meanwhile, or already settled by an earlier run
@@ -50,7 +55,7 @@ def _finish(
         set_dataset_status(db, project, kind, f"{action}_COMPLETE")
 
 
-def delete_dataset(ctx: Context, project: str, kind: str, payload: dict[str, Any]) -> None:
+def remove_dataset(ctx: Context, project: str, kind: str, payload: dict[str, Any]) -> None:
     """Remove a dataset and its entries."""
     with ctx.store.transaction() as db:
         db.execute("DELETE FROM entries WHERE project = ? AND type = ?", (project, kind))

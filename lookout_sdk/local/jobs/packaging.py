@@ -5,37 +5,41 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lookout_sdk.edge.package import DEFAULT_COMPONENT_VERSION, package_key, write_package
+from lookout_sdk.edge.package import write_package
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.store.state import set_job_status
+from lookout_sdk.records.enums import PackagingJobStatus
+from lookout_sdk.records.packaging import DEFAULT_COMPONENT_VERSION, GreengrassConfiguration
 
-__all__ = ["package_model"]
+__all__ = ["write_edge_package"]
 
 
-def package_model(ctx: Context, project: str, name: str, payload: dict[str, Any]) -> None:
+def write_edge_package(ctx: Context, project: str, name: str, payload: dict[str, Any]) -> None:
     """Write the model as an edge package to the job's S3 output location."""
     job = (
         ctx.store.read()
         .execute("SELECT * FROM packaging_jobs WHERE project = ? AND name = ?", (project, name))
         .fetchone()
     )
-    if job is None or job["status"] != "CREATED":
+    if job is None or job["status"] != PackagingJobStatus.CREATED:
         return
     with ctx.store.transaction() as db:
-        set_job_status(db, project, name, "RUNNING")
+        set_job_status(db, project, name, PackagingJobStatus.RUNNING)
     config = json.loads(job["configuration"])["Greengrass"]
-    component = config["ComponentName"]
-    component_version = config.get("ComponentVersion") or DEFAULT_COMPONENT_VERSION
+    configuration = GreengrassConfiguration.from_api(config)
+    component = configuration.component_name
+    location = configuration.package_location
+    component_version = configuration.component_version or DEFAULT_COMPONENT_VERSION
     folder = ctx.hosted.folder(project, job["model_version"])
     try:
         package = write_package(
             folder, project=project, model_version=job["model_version"], greengrass=config
         )
-        location = config["S3OutputLocation"]
-        ctx.objects.put(location["Bucket"], package_key(config), package)
+        ctx.objects.put(location.bucket, location.key, package)
     except Exception as error:  # any failure is the job's status message
         with ctx.store.transaction() as db:
-            set_job_status(db, project, name, "FAILED", f"packaging failed: {error}")
+            message = f"packaging failed: {error}"
+            set_job_status(db, project, name, PackagingJobStatus.FAILED, message)
         return
     arn = (
         f"arn:aws:greengrass:{ctx.region}:{ctx.account}:components:{component}"
@@ -49,4 +53,5 @@ def package_model(ctx: Context, project: str, name: str, payload: dict[str, Any]
         }
     }
     with ctx.store.transaction() as db:
-        set_job_status(db, project, name, "SUCCEEDED", "The component was written.", output=output)
+        done = "The component was written."
+        set_job_status(db, project, name, PackagingJobStatus.SUCCEEDED, done, output=output)

@@ -16,17 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lookout_sdk.datasets.preflight import Minimums
+from lookout_sdk.api.minimums import Minimums
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.entries import labelled_entries
 from lookout_sdk.local.store.state import model_status, set_model_status
 from lookout_sdk.manifests.entry import ManifestEntry
+from lookout_sdk.records.enums import ModelStatus
 
 if TYPE_CHECKING:
     from lookout_sdk.engine import EvaluationReport, TrainedModel
 
-__all__ = ["TrainingError", "split_for_training", "train_model"]
+__all__ = ["TrainingError", "run_training", "split_for_training"]
 
 _MINIMUMS = Minimums()
 _SPLIT_SEED = 20201120
@@ -149,15 +150,15 @@ def _train(ctx: Context, project: str) -> tuple[TrainedModel, EvaluationReport, 
     return model, report, ordered
 
 
-def train_model(ctx: Context, project: str, version: str, payload: dict[str, Any]) -> None:
+def run_training(ctx: Context, project: str, version: str, payload: dict[str, Any]) -> None:
     """Train on the train images, evaluate on the test images, and record the results."""
     try:
         model, report, tested = _train(ctx, project)
     except Exception as error:  # every failure becomes the model's status message
         message = str(error) if isinstance(error, TrainingError) else f"training failed: {error}"
         with ctx.store.transaction() as db:
-            if model_status(db, project, version) == "TRAINING":
-                set_model_status(db, project, version, "TRAINING_FAILED", message)
+            if model_status(db, project, version) == ModelStatus.TRAINING:
+                set_model_status(db, project, version, ModelStatus.TRAINING_FAILED, message)
         return
     folder = ctx.hosted.folder(project, version)
     folder.mkdir(parents=True, exist_ok=True)
@@ -184,13 +185,13 @@ def train_model(ctx: Context, project: str, version: str, payload: dict[str, Any
     ctx.objects.put(bucket, result_key, report.to_json().encode())
     performance = {"F1Score": report.f1, "Recall": report.recall, "Precision": report.precision}
     with ctx.store.transaction() as db:
-        if model_status(db, project, version) != "TRAINING":
+        if model_status(db, project, version) != ModelStatus.TRAINING:
             return
         set_model_status(
             db,
             project,
             version,
-            "TRAINED",
+            ModelStatus.TRAINED,
             "Training completed.",
             performance=json.dumps(performance),
             evaluation_manifest=json.dumps({"Bucket": bucket, "Key": manifest_key}),

@@ -30,43 +30,56 @@ from lookout_sdk.local.store.state import (
     set_job_status,
     set_model_status,
 )
+from lookout_sdk.records.enums import DatasetStatus, ModelStatus, PackagingJobStatus
+from lookout_sdk.records.operations import Operation
 
-__all__ = ["HEAVY", "Worker"]
+__all__ = ["HEAVY", "Worker", "interrupted", "job_operation"]
 
 _log = logging.getLogger("lookout_sdk.local")
-HEAVY = frozenset({"train_model", "package_model"})
+#: Operations whose jobs run in the heavy lane.
+HEAVY = frozenset({Operation.TRAIN_MODEL, Operation.PACKAGE_MODEL})
 Task = Callable[[Context, str, str, dict[str, Any]], None]
-_TASKS: dict[str, Task] = {
-    "import_dataset": datasets.import_dataset,
-    "update_dataset": datasets.update_dataset,
-    "delete_dataset": datasets.delete_dataset,
-    "train_model": training.train_model,
-    "start_model": serving.start_model,
-    "stop_model": serving.stop_model,
-    "delete_model": serving.delete_model,
-    "package_model": packaging.package_model,
+_TASKS: dict[Operation, Task] = {
+    Operation.CREATE_DATASET: datasets.import_manifest,
+    Operation.UPDATE_DATASET: datasets.apply_update,
+    Operation.DELETE_DATASET: datasets.remove_dataset,
+    Operation.TRAIN_MODEL: training.run_training,
+    Operation.START_MODEL: serving.start_hosting,
+    Operation.STOP_MODEL: serving.stop_hosting,
+    Operation.DELETE_MODEL: serving.remove_model,
+    Operation.PACKAGE_MODEL: packaging.write_edge_package,
 }
-_DATASET_FAILED = {
-    "CREATE_IN_PROGRESS": "CREATE_FAILED",
-    "UPDATE_IN_PROGRESS": "UPDATE_FAILED_ROLLBACK_COMPLETE",
+#: Job kinds stored by earlier versions, which named a dataset import differently.
+_OLD_KINDS = {"import_dataset": Operation.CREATE_DATASET}
+_DATASET_FAILED: dict[str, DatasetStatus] = {
+    DatasetStatus.CREATE_IN_PROGRESS: DatasetStatus.CREATE_FAILED,
+    DatasetStatus.UPDATE_IN_PROGRESS: DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE,
 }
+
+
+def job_operation(kind: str) -> Operation:
+    """The operation a stored job carries out, from its ``kind`` column."""
+    return _OLD_KINDS.get(kind) or Operation(kind)
 
 
 def interrupted(
     db: sqlite3.Connection,
-    kind: str,
+    kind: Operation,
     project: str,
     target: str,
     reason: str = "was interrupted by a restart",
 ) -> None:
     """Record that a job did not finish, where its resource shows it."""
-    if kind == "train_model" and model_status(db, project, target) == "TRAINING":
-        set_model_status(db, project, target, "TRAINING_FAILED", f"training {reason}")
-    elif kind == "package_model":
-        set_job_status(db, project, target, "FAILED", f"packaging {reason}")
-    elif kind == "start_model" and model_status(db, project, target) == "STARTING_HOSTING":
-        set_model_status(db, project, target, "HOSTING_FAILED", f"starting {reason}")
-    elif kind in ("import_dataset", "update_dataset"):
+    if kind is Operation.TRAIN_MODEL and model_status(db, project, target) == ModelStatus.TRAINING:
+        set_model_status(db, project, target, ModelStatus.TRAINING_FAILED, f"training {reason}")
+    elif kind is Operation.PACKAGE_MODEL:
+        set_job_status(db, project, target, PackagingJobStatus.FAILED, f"packaging {reason}")
+    elif (
+        kind is Operation.START_MODEL
+        and model_status(db, project, target) == ModelStatus.STARTING_HOSTING
+    ):
+        set_model_status(db, project, target, ModelStatus.HOSTING_FAILED, f"starting {reason}")
+    elif kind in (Operation.CREATE_DATASET, Operation.UPDATE_DATASET):
         status = dataset_status(db, project, target)
         if status in _DATASET_FAILED:
             set_dataset_status(db, project, target, _DATASET_FAILED[status], f"the job {reason}")
@@ -131,15 +144,20 @@ class Worker:
         """Settle jobs a previous process left running, and reload hosted models."""
         with self.context.store.transaction() as db:
             for job in db.execute("SELECT * FROM jobs WHERE state = 'running'").fetchall():
-                if job["kind"] in HEAVY:
-                    interrupted(db, job["kind"], job["project"], job["target"])
+                operation = job_operation(job["kind"])
+                if operation in HEAVY:
+                    interrupted(db, operation, job["project"], job["target"])
                     db.execute("DELETE FROM jobs WHERE id = ?", (job["id"],))
                 else:
                     db.execute("UPDATE jobs SET state = 'queued' WHERE id = ?", (job["id"],))
             for model in db.execute("SELECT * FROM models WHERE status = 'HOSTED'").fetchall():
                 units = model["max_units"] or model["min_units"] or 1
-                set_model_status(db, model["project"], model["version"], "STARTING_HOSTING")
-                enqueue(db, "start_model", model["project"], str(model["version"]), units=units)
+                set_model_status(
+                    db, model["project"], model["version"], ModelStatus.STARTING_HOSTING
+                )
+                enqueue(
+                    db, Operation.START_MODEL, model["project"], str(model["version"]), units=units
+                )
 
     def run_pending(self) -> int:
         """Run every queued job in this thread (for tests and tools); return how many ran."""
@@ -163,7 +181,7 @@ class Worker:
             self._run(job)
 
     def _claim(self, heavy: bool | None) -> sqlite3.Row | None:
-        kinds = sorted(HEAVY)
+        kinds = sorted(operation.value for operation in HEAVY)
         condition = (
             "" if heavy is None else ("AND kind IN (?, ?)" if heavy else "AND kind NOT IN (?, ?)")
         )
@@ -178,7 +196,7 @@ class Worker:
         return job
 
     def _run(self, job: sqlite3.Row) -> None:
-        kind, project, target = job["kind"], job["project"], job["target"]
+        kind, project, target = job_operation(job["kind"]), job["project"], job["target"]
         _log.info("job %s %s/%s started", kind, project, target)
         try:
             _TASKS[kind](self.context, project, target, json.loads(job["payload"]))

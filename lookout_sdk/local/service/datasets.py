@@ -13,6 +13,8 @@ from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.queue import enqueue
 from lookout_sdk.local.store.state import set_dataset_status
+from lookout_sdk.records.enums import DatasetStatus
+from lookout_sdk.records.operations import Operation
 
 __all__ = [
     "create_dataset",
@@ -23,7 +25,11 @@ __all__ = [
     "update_dataset_entries",
 ]
 
-_BUSY = ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS")
+_BUSY = (
+    DatasetStatus.CREATE_IN_PROGRESS,
+    DatasetStatus.UPDATE_IN_PROGRESS,
+    DatasetStatus.DELETE_IN_PROGRESS,
+)
 
 
 def require_dataset(db: sqlite3.Connection, project: str, kind: str) -> sqlite3.Row:
@@ -46,7 +52,7 @@ def create_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any])
     ).fetchone():
         raise conflict("DATASET", kind, f"project {project} already has a {kind} dataset")
     source = (params.get("DatasetSource") or {}).get("GroundTruthManifest", {}).get("S3Object")
-    status = "CREATE_IN_PROGRESS" if source else "CREATE_COMPLETE"
+    status = DatasetStatus.CREATE_IN_PROGRESS if source else DatasetStatus.CREATE_COMPLETE
     stamp = now()
     db.execute(
         "INSERT INTO datasets (project, type, status, created, updated) VALUES (?, ?, ?, ?, ?)",
@@ -54,7 +60,7 @@ def create_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any])
     )
     if source:
         uri = f"s3://{source['Bucket']}/{source['Key']}"
-        enqueue(db, "import_dataset", project, kind, manifest=uri)
+        enqueue(db, Operation.CREATE_DATASET, project, kind, manifest=uri)
     return {"DatasetMetadata": {"DatasetType": kind, "CreationTimestamp": stamp, "Status": status}}
 
 
@@ -100,10 +106,10 @@ def update_dataset_entries(
 ) -> dict[str, Any]:
     """UpdateDatasetEntries: the worker applies all lines in one transaction, or none."""
     row = require_dataset(db, params["ProjectName"], params["DatasetType"])
-    _mark_busy(db, row, "UPDATE_IN_PROGRESS")
+    _mark_busy(db, row, DatasetStatus.UPDATE_IN_PROGRESS)
     changes = bytes(params["Changes"]).decode("utf-8", errors="replace")
-    enqueue(db, "update_dataset", row["project"], row["type"], changes=changes)
-    return {"Status": "UPDATE_IN_PROGRESS"}
+    enqueue(db, Operation.UPDATE_DATASET, row["project"], row["type"], changes=changes)
+    return {"Status": DatasetStatus.UPDATE_IN_PROGRESS}
 
 
 def delete_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
@@ -114,8 +120,8 @@ def delete_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any])
     ).fetchone()
     if training:
         raise conflict("MODEL", str(training["version"]), "a model of the project is training")
-    _mark_busy(db, row, "DELETE_IN_PROGRESS")
-    enqueue(db, "delete_dataset", row["project"], row["type"])
+    _mark_busy(db, row, DatasetStatus.DELETE_IN_PROGRESS)
+    enqueue(db, Operation.DELETE_DATASET, row["project"], row["type"])
     return {}
 
 

@@ -16,6 +16,8 @@ from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.queue import enqueue
 from lookout_sdk.local.store.state import set_model_status
+from lookout_sdk.records.enums import DatasetStatus, ModelStatus
+from lookout_sdk.records.operations import Operation
 
 __all__ = [
     "create_model",
@@ -29,7 +31,11 @@ __all__ = [
     "stop_model",
 ]
 
-_READY_DATASET = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED_ROLLBACK_COMPLETE")
+_READY_DATASET = (
+    DatasetStatus.CREATE_COMPLETE,
+    DatasetStatus.UPDATE_COMPLETE,
+    DatasetStatus.UPDATE_FAILED_ROLLBACK_COMPLETE,
+)
 
 
 def require_model(db: sqlite3.Connection, project: str, version: str) -> sqlite3.Row:
@@ -129,7 +135,7 @@ def create_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -
         db.execute(
             "INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)", (arn, tag["Key"], tag["Value"])
         )
-    enqueue(db, "train_model", project["name"], str(version))
+    enqueue(db, Operation.TRAIN_MODEL, project["name"], str(version))
     return {"ModelMetadata": _metadata(require_model(db, project["name"], str(version)))}
 
 
@@ -162,7 +168,7 @@ def _model_id(row: sqlite3.Row) -> str:
 def start_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
     """StartModel: from TRAINED (or a failed hosting) to STARTING_HOSTING."""
     row = require_model(db, params["ProjectName"], params["ModelVersion"])
-    if row["status"] not in ("TRAINED", "HOSTING_FAILED"):
+    if row["status"] not in (ModelStatus.TRAINED, ModelStatus.HOSTING_FAILED):
         raise conflict("MODEL", _model_id(row), f"model {row['version']} is {row['status']}")
     low = params["MinInferenceUnits"]
     high = params.get("MaxInferenceUnits") or low
@@ -173,33 +179,42 @@ def start_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) ->
             f"at most {ctx.quotas.inference_units} inference units", "L-INFERENCE-UNITS", "MODEL"
         )
     set_model_status(
-        db, row["project"], row["version"], "STARTING_HOSTING", min_units=low, max_units=high
+        db,
+        row["project"],
+        row["version"],
+        ModelStatus.STARTING_HOSTING,
+        min_units=low,
+        max_units=high,
     )
-    enqueue(db, "start_model", row["project"], str(row["version"]), units=high)
-    return {"Status": "STARTING_HOSTING"}
+    enqueue(db, Operation.START_MODEL, row["project"], str(row["version"]), units=high)
+    return {"Status": ModelStatus.STARTING_HOSTING}
 
 
 def stop_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
     """StopModel: from HOSTED to STOPPING_HOSTING."""
     row = require_model(db, params["ProjectName"], params["ModelVersion"])
-    if row["status"] not in ("HOSTED", "HOSTING_FAILED"):
+    if row["status"] not in (ModelStatus.HOSTED, ModelStatus.HOSTING_FAILED):
         raise conflict(
             "MODEL", _model_id(row), f"model {row['version']} is {row['status']}, not hosted"
         )
-    set_model_status(db, row["project"], row["version"], "STOPPING_HOSTING")
-    enqueue(db, "stop_model", row["project"], str(row["version"]))
-    return {"Status": "STOPPING_HOSTING"}
+    set_model_status(db, row["project"], row["version"], ModelStatus.STOPPING_HOSTING)
+    enqueue(db, Operation.STOP_MODEL, row["project"], str(row["version"]))
+    return {"Status": ModelStatus.STOPPING_HOSTING}
 
 
 def delete_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
     """DeleteModel: refused while the model runs or is busy."""
     row = require_model(db, params["ProjectName"], params["ModelVersion"])
-    if row["status"] not in ("TRAINED", "TRAINING_FAILED", "HOSTING_FAILED"):
+    if row["status"] not in (
+        ModelStatus.TRAINED,
+        ModelStatus.TRAINING_FAILED,
+        ModelStatus.HOSTING_FAILED,
+    ):
         raise conflict(
             "MODEL", _model_id(row), f"model {row['version']} is {row['status']}; stop it first"
         )
-    set_model_status(db, row["project"], row["version"], "DELETING")
-    enqueue(db, "delete_model", row["project"], str(row["version"]))
+    set_model_status(db, row["project"], row["version"], ModelStatus.DELETING)
+    enqueue(db, Operation.DELETE_MODEL, row["project"], str(row["version"]))
     return {"ModelArn": row["arn"]}
 
 
@@ -208,7 +223,7 @@ def detect_anomalies(
 ) -> dict[str, Any]:
     """DetectAnomalies on a hosted model."""
     row = require_model(db, params["ProjectName"], params["ModelVersion"])
-    if row["status"] != "HOSTED":
+    if row["status"] != ModelStatus.HOSTED:
         raise conflict(
             "MODEL", _model_id(row), f"model {row['version']} is {row['status']}, not HOSTED"
         )

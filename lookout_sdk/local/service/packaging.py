@@ -13,6 +13,7 @@ from lookout_sdk.local.service.paging import page
 from lookout_sdk.local.service.projects import require_project
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.queue import enqueue
+from lookout_sdk.records.operations import Operation
 
 __all__ = [
     "describe_model_packaging_job",
@@ -69,7 +70,7 @@ def start_model_packaging_job(
             stamp,
         ),
     )
-    enqueue(db, "package_model", model["project"], name)
+    enqueue(db, Operation.PACKAGE_MODEL, model["project"], name)
     return {"JobName": name}
 
 
