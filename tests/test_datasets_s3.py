@@ -23,12 +23,12 @@ from lookout_sdk.datasets.s3 import (
     UploadReport,
     download_file,
     list_objects,
-    parse_s3_uri,
     read_object,
     scan_s3,
     upload_files,
 )
 from lookout_sdk.errors import InvalidInputError
+from lookout_sdk.records.common import S3Location, S3Object
 from lookout_sdk.synthetic import write_dataset_folder
 from tests.conftest import isolate_aws_environment
 
@@ -101,22 +101,43 @@ def shape(layout: DatasetLayout) -> list[tuple[Any, ...]]:
     [
         ("s3://bucket/a/b.png", ("bucket", "a/b.png")),
         ("s3://bucket/prefix/", ("bucket", "prefix/")),
-        ("s3://bucket", ("bucket", "")),
-        ("s3://bucket/", ("bucket", "")),
+        ("s3://bucket", ("bucket", None)),
+        ("s3://bucket/", ("bucket", None)),
     ],
 )
-def test_parse_s3_uri(uri: str, expected: tuple[str, str]) -> None:
-    assert parse_s3_uri(uri) == expected
+def test_s3_locations_are_read_by_the_one_parser(
+    uri: str, expected: tuple[str, str | None]
+) -> None:
+    location = S3Location.from_uri(uri)
+    assert (location.bucket, location.prefix) == expected
 
 
 @pytest.mark.parametrize(
-    "uri", ["", "bucket/key", "/tmp/x.png", "https://bucket/key", "s3:/bucket/key", "s3:///key"]
+    "uri",
+    [
+        "",
+        "bucket/key",
+        "/tmp/x.png",
+        "https://bucket/key",
+        "s3:/bucket/key",
+        "s3:///key",
+        "s3://b/key",  # too short a bucket name for the API
+        "s3://bad bucket/key",
+    ],
 )
-def test_parse_s3_uri_rejects_other_uris(uri: str) -> None:
-    with pytest.raises(ValueError, match="is not an S3 URI") as caught:
-        parse_s3_uri(uri)
+def test_the_s3_parser_rejects_other_uris_naming_the_parameter(uri: str) -> None:
+    with pytest.raises(ValueError, match="s3://") as caught:
+        S3Location.from_uri(uri, parameter="destination")
     assert isinstance(caught.value, InvalidInputError)
-    assert caught.value.problems[0].path == uri
+    assert caught.value.problems[0].path == "destination"
+    with pytest.raises(InvalidInputError):
+        S3Object.from_uri(uri)
+
+
+def test_an_s3_object_needs_a_key() -> None:
+    assert S3Object.from_uri("s3://bucket/k") == S3Object("bucket", "k")
+    with pytest.raises(InvalidInputError, match="names no key"):
+        S3Object.from_uri("s3://bucket/")
 
 
 # ----------------------------------------------------------------------------- reading

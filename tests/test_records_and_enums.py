@@ -13,6 +13,7 @@ from lookout_sdk import (
     DatasetType,
     DetectionResult,
     GreengrassConfiguration,
+    InvalidInputError,
     ModelStatus,
     PackagingJobStatus,
     S3Location,
@@ -63,9 +64,10 @@ def test_records_are_frozen() -> None:
 
 
 def test_s3_object_from_uri() -> None:
-    assert S3Object.from_uri("s3://b/k/e/y.json") == S3Object(bucket="b", key="k/e/y.json")
-    with pytest.raises(ValueError, match="s3://"):
-        S3Object.from_uri("https://example.com/x")
+    assert S3Object.from_uri("s3://bkt/k/e/y.json") == S3Object(bucket="bkt", key="k/e/y.json")
+    with pytest.raises(InvalidInputError, match="s3://") as caught:
+        S3Object.from_uri("https://example.com/x", parameter="manifest")
+    assert caught.value.problems[0].path == "manifest"
 
 
 def test_greengrass_configuration_round_trips_through_the_api_shape() -> None:

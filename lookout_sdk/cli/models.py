@@ -38,14 +38,17 @@ def models() -> None:
 
 def _default_output(project: Project) -> str:
     """``s3://<bucket of the training images>/<project>/output/``."""
+    from lookout_sdk.errors import InvalidInputError
+    from lookout_sdk.records.common import S3Location
+
     entry = project.dataset("train").list_entries(max_items=1).first()
-    source = entry.source_ref if entry is not None else None
-    if not source or not source.startswith("s3://"):
+    try:
+        bucket = S3Location.from_uri((entry.source_ref if entry else None) or "").bucket
+    except InvalidInputError:
         raise click.UsageError(
             "--s3-output is needed: the train dataset has no entry to take a bucket from"
-        )
-    bucket = source[5:].split("/", 1)[0]
-    return f"s3://{bucket}/{project.name}/output/"
+        ) from None
+    return S3Location(bucket, f"{project.name}/output/").uri
 
 
 @models.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.manifests.entry import ManifestEntry, write_manifest
+from lookout_sdk.records.common import S3Location, S3Object
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS, check_workers
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.dataset import Dataset
@@ -54,9 +58,8 @@ def dataset_statistics(entries: Iterable[ManifestEntry]) -> DatasetStatistics:
         segmentation = segmentation or entry.is_segmentation
         if entry.is_anomaly:
             classes.update(entry.anomaly_class_names)
-        source = entry.source_ref or ""
-        if source.startswith("s3://"):
-            buckets.add(source[5:].split("/", 1)[0])
+        with contextlib.suppress(InvalidInputError):  # not an S3 image: no bucket
+            buckets.add(S3Location.from_uri(entry.source_ref or "").bucket)
     return DatasetStatistics(
         total=total,
         labeled=labels["normal"] + labels["anomaly"],
@@ -78,15 +81,15 @@ class ExportResult:
 
 
 def _local_path(folder: Path, uri: str) -> Path:
-    bucket, _, key = uri[5:].partition("/")
-    target = (folder / bucket / key).resolve()
+    location = S3Object.from_uri(uri)
+    target = (folder / location.bucket / location.key).resolve()
     if folder.resolve() not in target.parents:
-        raise ValueError(f"{uri} would be written outside {folder}")
+        raise InvalidInputError.of(uri, f"would be written outside {folder}")
     return target
 
 
 def export_dataset(
-    dataset: Dataset, folder: str | Path, *, s3: Any, workers: int = 8
+    dataset: Dataset, folder: str | Path, *, s3: Any, workers: int = DEFAULT_WORKERS
 ) -> ExportResult:
     """Copy a dataset to ``folder``: its manifest, and every image and mask.
 
@@ -107,6 +110,6 @@ def export_dataset(
         pair[1].parent.mkdir(parents=True, exist_ok=True)
         download_file(s3, pair[0], pair[1])
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=check_workers(workers)) as pool:
         list(pool.map(fetch, targets))  # re-raises the first failure
     return ExportResult(manifest=manifest, entries=len(entries), files=len(targets))

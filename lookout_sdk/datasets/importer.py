@@ -28,6 +28,7 @@ from lookout_sdk.datasets.layout import DatasetLayout, LabeledImage, scan_folder
 from lookout_sdk.errors import InvalidInputError, LookoutError
 from lookout_sdk.manifests.entry import ManifestEntry, dump_manifest
 from lookout_sdk.manifests.validate import validate_manifest
+from lookout_sdk.records.common import S3Location, S3Object
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
 from lookout_sdk.runtime.batch import DEFAULT_WORKERS
 from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
@@ -147,8 +148,6 @@ def _finish(
     timeout: Timeout,
     upload: UploadReport | None,
 ) -> ImportResult:
-    from lookout_sdk.datasets.s3 import parse_s3_uri
-
     datasets: dict[DatasetType, DatasetDescription] = {}
     manifests: dict[DatasetType, str] = {}
     for group in _dataset_types(layout):
@@ -156,8 +155,10 @@ def _finish(
         entries = _entries(layout, group, where)
         validate_manifest(entries).raise_for_problems()
         uri = f"{manifest_prefix}{dataset_type.value}.manifest"
-        bucket, key = parse_s3_uri(uri)
-        s3.put_object(Bucket=bucket, Key=key, Body=dump_manifest(entries).encode("utf-8"))
+        target = S3Object.from_uri(uri, parameter="manifest_destination")
+        s3.put_object(
+            Bucket=target.bucket, Key=target.key, Body=dump_manifest(entries).encode("utf-8")
+        )
         manifests[dataset_type] = uri
         datasets[dataset_type] = _create_or_update(project, dataset_type, uri, entries, timeout)
     return ImportResult(preflight=report, datasets=datasets, manifests=manifests, upload=upload)
@@ -204,9 +205,10 @@ def import_folder(
         PreflightError: an image, mask or count is wrong; nothing was uploaded.
         UploadFailedError: some uploads failed; no dataset was created or changed.
     """
-    from lookout_sdk.datasets.s3 import UploadItem, parse_s3_uri, upload_files
+    from lookout_sdk.datasets.s3 import UploadItem, upload_files
 
-    bucket, prefix = parse_s3_uri(destination.rstrip("/") + "/")
+    location = S3Location.from_uri(destination.rstrip("/") + "/", parameter="destination")
+    bucket, prefix = location.bucket, location.prefix or ""
     layout, report = _checked(scan_folder(folder), split, seed, minimums, read=None)
     s3 = project.service.s3_client()
     items = [
@@ -256,14 +258,15 @@ def import_s3(
     Raises:
         PreflightError: an image, mask or count is wrong; no dataset was created.
     """
-    from lookout_sdk.datasets.s3 import parse_s3_uri, read_object, scan_s3
+    from lookout_sdk.datasets.s3 import read_object, scan_s3
 
-    s3 = project.service.s3_client()
     source = source.rstrip("/") + "/"
+    location = S3Location.from_uri(source, parameter="source")
+    bucket, prefix = location.bucket, location.prefix or ""
+    s3 = project.service.s3_client()
     layout, report = _checked(
         scan_s3(s3, source), split, seed, minimums, read=lambda uri: read_object(s3, uri)
     )
-    bucket, prefix = parse_s3_uri(source)
     return _finish(
         project,
         layout,

@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 
 from lookout_sdk.datasets.layout import COLOR_MAP_FILE, DatasetLayout, FileProblem, layout_from_keys
 from lookout_sdk.errors import InvalidInputError, Problem
+from lookout_sdk.records.common import S3Location, S3Object
 
 __all__ = [
     "PUT_LIMIT",
@@ -42,7 +43,6 @@ __all__ = [
     "UploadReport",
     "download_file",
     "list_objects",
-    "parse_s3_uri",
     "read_object",
     "s3_uri",
     "scan_s3",
@@ -65,22 +65,9 @@ _GROUP_PREFIXES = ("", "train/", "test/")
 # ----------------------------------------------------------------------------- URIs
 
 
-def parse_s3_uri(uri: str) -> tuple[str, str]:
-    """Split ``s3://bucket/key`` into the bucket and the key (``""`` for a bare bucket).
-
-    Raises:
-        InvalidInputError: ``uri`` does not start with ``s3://`` and a bucket name.
-    """
-    scheme, _, rest = uri.partition("://")
-    bucket, _, key = rest.partition("/")
-    if scheme != "s3" or not bucket:
-        raise InvalidInputError("", [Problem(uri, "is not an S3 URI such as s3://bucket/key")])
-    return bucket, key
-
-
 def s3_uri(bucket: str, key: str) -> str:
-    """The ``s3://bucket/key`` URI of an object."""
-    return f"s3://{bucket}/{key}"
+    """The ``s3://bucket/key`` URI of an object (or of a prefix)."""
+    return S3Location(bucket, key).uri
 
 
 # ----------------------------------------------------------------------------- reading
@@ -112,8 +99,8 @@ def list_objects(s3: S3Client, bucket: str, prefix: str = "") -> dict[str, Remot
 
 def read_object(s3: S3Client, uri: str) -> bytes:
     """The bytes of the object at ``uri``."""
-    bucket, key = parse_s3_uri(uri)
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    location = S3Object.from_uri(uri)
+    body = s3.get_object(Bucket=location.bucket, Key=location.key)["Body"]
     try:
         return bytes(body.read())
     finally:
@@ -127,9 +114,10 @@ def scan_s3(s3: S3Client, uri: str) -> DatasetLayout:
     taken relative to it, and a ``/`` is added when it does not end with one. A listing
     that S3 refuses, and a colour map that cannot be read, are reported as problems.
     """
-    bucket, key = parse_s3_uri(uri)
+    location = S3Location.from_uri(uri)
+    bucket, key = location.bucket, location.prefix or ""
     prefix = key if not key or key.endswith("/") else key + "/"
-    root = s3_uri(bucket, prefix.rstrip("/")) if prefix else f"s3://{bucket}"
+    root = s3_uri(bucket, prefix.rstrip("/")).rstrip("/")
     try:
         objects = list_objects(s3, bucket, prefix)
     except ClientError as error:
@@ -166,11 +154,11 @@ def _read_color_maps(
 
 def download_file(s3: S3Client, uri: str, path: str | Path) -> Path:
     """Save the object at ``uri`` to ``path`` (folders are made; a partial file never stays)."""
-    bucket, key = parse_s3_uri(uri)
+    location = S3Object.from_uri(uri)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    body = s3.get_object(Bucket=location.bucket, Key=location.key)["Body"]
     try:
         with partial.open("wb") as handle:
             for chunk in body.iter_chunks(_CHUNK):

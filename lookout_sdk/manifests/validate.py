@@ -21,12 +21,12 @@ import attrs
 
 from lookout_sdk.errors import InvalidInputError, Problem
 from lookout_sdk.manifests.entry import BACKGROUND_INDEX, ManifestEntry
+from lookout_sdk.records.common import S3Object
 
 __all__ = ["MAX_ENTRY_CHARS", "LineProblem", "ManifestError", "ManifestReport", "validate_manifest"]
 
 #: The longest line the service accepts for one entry.
 MAX_ENTRY_CHARS = 8192
-_S3_URI = re.compile(r"s3://[0-9A-Za-z.\-_]{3,63}/.+")
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 # The API's AnomalyName shape: what DetectAnomalies can name a class.
 _ANOMALY_NAME = re.compile(r"[a-zA-Z0-9]{1,256}")
@@ -119,11 +119,21 @@ def _check_entry(entry: ManifestEntry) -> list[str]:
     source = entry.get("source-ref")
     if source is None:
         reasons.append("has no source-ref")
-    elif not isinstance(source, str) or not _S3_URI.fullmatch(source):
+    elif not _is_object_uri(source):
         reasons.append(f"source-ref {source!r} is not an s3://bucket/key URI")
     reasons.extend(_check_label(entry))
     reasons.extend(_check_mask(entry))
     return reasons
+
+
+def _is_object_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        S3Object.from_uri(value)
+    except InvalidInputError:
+        return False
+    return True
 
 
 def _check_label(entry: ManifestEntry) -> list[str]:
@@ -161,7 +171,7 @@ def _check_mask(entry: ManifestEntry) -> list[str]:
         return [f"has {len(keys)} mask attributes ({', '.join(keys)}); expected one"]
     reasons = []
     mask_ref = entry.get(keys[0])
-    if not isinstance(mask_ref, str) or not _S3_URI.fullmatch(mask_ref):
+    if not _is_object_uri(mask_ref):
         reasons.append(f"{keys[0]} {mask_ref!r} is not an s3://bucket/key URI")
     internal = entry.get(keys[0] + "-metadata", {}).get("internal-color-map")
     if not isinstance(internal, Mapping) or not internal:

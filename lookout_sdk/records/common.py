@@ -1,13 +1,39 @@
-"""Records shared by several resources: S3 locations and tags."""
+"""Records shared by several resources: S3 locations and tags.
+
+:meth:`S3Location.from_uri` and :meth:`S3Object.from_uri` are the SDK's one reader of
+``s3://`` URIs: every part of the SDK (dataset imports and exports, manifest checks,
+the command line, the local backend's object stores) parses them here.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
+from lookout_sdk.errors import InvalidInputError
+
 __all__ = ["S3Location", "S3Object", "Tags", "tags_from_api", "tags_to_api"]
+
+_SCHEME = "s3://"
+# The API's S3BucketName shape: 3 to 63 letters, digits, dots, hyphens and underscores.
+_BUCKET = re.compile(r"[0-9A-Za-z.\-_]{3,63}")
+
+
+def _split_uri(uri: object, parameter: str, example: str) -> tuple[str, str]:
+    """``s3://bucket/rest`` as ``(bucket, rest)``; ``rest`` may be empty."""
+    if not isinstance(uri, str) or not uri.startswith(_SCHEME):
+        raise InvalidInputError.of(parameter, f"{uri!r} is not an {example} URI")
+    bucket, _, rest = uri[len(_SCHEME) :].partition("/")
+    if not _BUCKET.fullmatch(bucket):
+        reason = (
+            f"{uri!r} names the bucket {bucket!r}; a bucket name is 3 to 63 letters, "
+            "digits, dots, hyphens or underscores"
+        )
+        raise InvalidInputError.of(parameter, reason)
+    return bucket, rest
 
 
 @attrs.frozen
@@ -23,11 +49,13 @@ class S3Location:
         return cls(bucket=data["Bucket"], prefix=data.get("Prefix"))
 
     @classmethod
-    def from_uri(cls, uri: str) -> S3Location:
-        """Parse ``s3://bucket`` or ``s3://bucket/prefix``."""
-        if not uri.startswith("s3://") or not uri[5:].split("/", 1)[0]:
-            raise ValueError(f"not an s3://bucket/prefix URI: {uri!r}")
-        bucket, _, prefix = uri[5:].partition("/")
+    def from_uri(cls, uri: str, *, parameter: str = "uri") -> S3Location:
+        """Parse ``s3://bucket`` or ``s3://bucket/prefix``.
+
+        Raises:
+            InvalidInputError: ``uri`` is not such a URI; the problem names ``parameter``.
+        """
+        bucket, prefix = _split_uri(uri, parameter, "s3://bucket/prefix")
         return cls(bucket=bucket, prefix=prefix or None)
 
     def to_api(self) -> dict[str, Any]:
@@ -40,7 +68,7 @@ class S3Location:
     @property
     def uri(self) -> str:
         """The location as an ``s3://bucket/prefix`` URI."""
-        return f"s3://{self.bucket}/{self.prefix or ''}"
+        return f"{_SCHEME}{self.bucket}/{self.prefix or ''}"
 
 
 @attrs.frozen
@@ -57,11 +85,15 @@ class S3Object:
         return cls(bucket=data["Bucket"], key=data["Key"], version_id=data.get("VersionId"))
 
     @classmethod
-    def from_uri(cls, uri: str) -> S3Object:
-        """Parse ``s3://bucket/key``."""
-        if not uri.startswith("s3://") or "/" not in uri[5:]:
-            raise ValueError(f"not an s3://bucket/key URI: {uri!r}")
-        bucket, key = uri[5:].split("/", 1)
+    def from_uri(cls, uri: str, *, parameter: str = "uri") -> S3Object:
+        """Parse ``s3://bucket/key`` (the key may not be empty).
+
+        Raises:
+            InvalidInputError: ``uri`` is not such a URI; the problem names ``parameter``.
+        """
+        bucket, key = _split_uri(uri, parameter, "s3://bucket/key")
+        if not key:
+            raise InvalidInputError.of(parameter, f"{uri!r} names no key (s3://bucket/key)")
         return cls(bucket=bucket, key=key)
 
     def to_api(self) -> dict[str, Any]:
@@ -74,7 +106,7 @@ class S3Object:
     @property
     def uri(self) -> str:
         """The object as an ``s3://bucket/key`` URI."""
-        return f"s3://{self.bucket}/{self.key}"
+        return f"{_SCHEME}{self.bucket}/{self.key}"
 
 
 class Tags(Mapping[str, str]):

@@ -11,12 +11,14 @@ from typing import Any, Protocol
 
 import attrs
 
+from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.local.objects.errors import (
     InvalidArgument,
     InvalidObjectName,
     InvalidRange,
     MetadataTooLarge,
 )
+from lookout_sdk.records.common import S3Object
 
 __all__ = [
     "ABANDONED_UPLOAD_AGE",
@@ -181,16 +183,16 @@ def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def parse_uri(uri: str) -> tuple[str, str]:
-    """Split ``s3://bucket/key`` into its bucket and key.
+    """Split ``s3://bucket/key`` into its bucket and key (with the SDK's one S3 URI reader).
 
     Raises:
         InvalidArgument: ``uri`` is not an ``s3://`` URI naming a bucket and a key.
     """
-    scheme, _, rest = uri.partition("://")
-    bucket, _, key = rest.partition("/")
-    if scheme != "s3" or not bucket or not key:
-        raise InvalidArgument(f"Not an S3 object URI such as s3://bucket/key: {uri!r}")
-    return bucket, key
+    try:
+        location = S3Object.from_uri(uri)
+    except InvalidInputError as error:
+        raise InvalidArgument(f"Not an S3 object URI such as s3://bucket/key: {uri!r}") from error
+    return location.bucket, location.key
 
 
 def resolve_range(byte_range: ByteRange, size: int) -> tuple[int, int]:
