@@ -31,6 +31,7 @@ __all__ = [
     "InvalidImageError",
     "InvalidInputError",
     "LookoutError",
+    "MissingExtraError",
     "OperationFailedError",
     "PaginationError",
     "Problem",
@@ -249,20 +250,29 @@ class PaginationError(LookoutError):
     """The service returned a page token it had already returned (a listing loop)."""
 
 
-class BackendUnavailableError(LookoutError):
-    """A backend (such as the local one) or a package it needs is not installed.
+class MissingExtraError(LookoutError, ModuleNotFoundError):
+    """A feature needs an optional extra of lookout-sdk that is not installed.
 
-    ``backend`` names it; the message gives the command that installs its extra.
+    ``extra`` names the extra and ``install`` is the command that installs it.
+    """
+
+    def __init__(self, extra: str, reason: str, *, feature: str | None = None) -> None:
+        self.extra = extra
+        self.reason = reason
+        self.install = f"pip install 'lookout-sdk[{extra}]'"
+        what = feature or f"the {extra!r} extra"
+        super().__init__(f"{what} is not available ({reason}); install it with: {self.install}")
+
+
+class BackendUnavailableError(MissingExtraError):
+    """A backend (such as the local one), or a package it needs, is not installed.
+
+    ``backend`` names it; its extra has the same name.
     """
 
     def __init__(self, backend: str, reason: str) -> None:
         self.backend = backend
-        self.reason = reason
-        self.install = f"pip install 'lookout-sdk[{backend}]'"
-        super().__init__(
-            f"the {backend} backend is not available ({reason}); it needs the "
-            f"{backend!r} extra: {self.install}"
-        )
+        super().__init__(backend, reason, feature=f"the {backend} backend (the {backend!r} extra)")
 
 
 # ----------------------------------------------------------------------------- long-running work

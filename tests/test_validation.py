@@ -158,8 +158,9 @@ def test_client_token_rules_apply_to_caller_tokens(
 ) -> None:
     with pytest.raises(InvalidInputError, match="ClientToken"):
         service.create_project("p", client_token="not valid!")
-    with pytest.raises(TypeError, match="does not take a client token"):
+    with pytest.raises(InvalidInputError, match="client_token: is not taken") as caught:
         service.invoker.call("DescribeProject", {"ProjectName": "p"}, client_token="t")
+    assert caught.value.operation == "DescribeProject"
 
 
 def test_error_message_names_operation_and_each_problem(service: LookoutVision) -> None:

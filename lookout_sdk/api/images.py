@@ -4,6 +4,10 @@ An image must be PNG or JPEG (told from its first bytes, not its file name), bet
 64 and 4096 pixels on each side, and at most 8 MB. The dimensions come from the PNG
 ``IHDR`` chunk or the JPEG start-of-frame marker, so no image library is needed: the
 core SDK stays free of Pillow, which the local engine brings in its own extra.
+
+This is the one place these rules live: the client checks images with
+:func:`check_image` before sending them, and the engine (so the local backend and edge
+packages) checks them with it before decoding a single pixel.
 """
 
 from __future__ import annotations
@@ -120,8 +124,16 @@ def load_image(source: ImageSource, *, label: str = "image") -> bytes:
     return data
 
 
-def check_image(data: bytes, *, label: str = "image", operation: str = "") -> ImageInfo:
-    """Check ``data`` against the service's image rules; raise listing every problem."""
+def check_image(
+    data: bytes, *, label: str = "image", operation: str = "", max_side: int = MAX_SIDE
+) -> ImageInfo:
+    """Check ``data`` against the service's image rules; raise listing every problem.
+
+    ``max_side`` lowers the largest side allowed (a detector's own limit, say).
+
+    Raises:
+        InvalidImageError: the image breaks a rule; ``problems`` lists each one.
+    """
     problems: list[Problem] = []
     size = len(data)
     if size > MAX_IMAGE_BYTES:
@@ -134,9 +146,9 @@ def check_image(data: bytes, *, label: str = "image", operation: str = "") -> Im
         problems.append(Problem(label, f"has a {content_type} header that cannot be read"))
     else:
         for side, value in zip(("width", "height"), dimensions, strict=True):
-            if not MIN_SIDE <= value <= MAX_SIDE:
+            if not MIN_SIDE <= value <= max_side:
                 problems.append(
-                    Problem(label, f"{side} is {value} px; it must be {MIN_SIDE} to {MAX_SIDE}")
+                    Problem(label, f"{side} is {value} px; it must be {MIN_SIDE} to {max_side}")
                 )
     if problems or content_type is None or dimensions is None:
         raise InvalidImageError(operation, problems)

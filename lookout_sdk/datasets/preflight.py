@@ -32,7 +32,7 @@ import attrs
 from lookout_sdk.api.images import MAX_IMAGE_BYTES, MAX_SIDE, MIN_SIDE, sniff_content_type
 from lookout_sdk.api.minimums import Minimums
 from lookout_sdk.datasets.layout import DatasetLayout, FileProblem, LabeledImage
-from lookout_sdk.errors import InvalidInputError, Problem
+from lookout_sdk.errors import InvalidInputError, MissingExtraError, Problem
 from lookout_sdk.manifests.entry import MaskClass
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
 from lookout_sdk.runtime.batch import DEFAULT_WORKERS
@@ -54,7 +54,6 @@ _NAMED_COLORS = 8
 _HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6})")
 _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 _PNG_END = b"\x00\x00\x00\x00IEND"  # the zero length and type of the last chunk
-_INSTALL_HINT = "pip install 'lookout-sdk[datasets]'"
 
 RGB = tuple[int, int, int]
 
@@ -157,7 +156,7 @@ def preflight(
     read and decoded at the same time; the report does not depend on their order.
 
     Raises:
-        ImportError: when Pillow is not installed.
+        MissingExtraError: Pillow is not installed (a ModuleNotFoundError too).
     """
     _require_pillow()
     reader = read if read is not None else _read_file
@@ -191,7 +190,7 @@ def _require_pillow() -> None:
         import PIL.Image
         import PIL.ImageFile  # noqa: F401
     except ImportError as error:
-        raise ImportError(f"checking images needs Pillow: {_INSTALL_HINT}") from error
+        raise MissingExtraError("datasets", str(error), feature="checking images") from error
 
 
 class _StrictDecoding:

@@ -32,7 +32,7 @@ import attrs
 from botocore.exceptions import ClientError
 
 from lookout_sdk.datasets.layout import COLOR_MAP_FILE, DatasetLayout, FileProblem, layout_from_keys
-from lookout_sdk.errors import InvalidInputError, Problem
+from lookout_sdk.errors import InvalidInputError, MissingExtraError, Problem
 from lookout_sdk.records.common import S3Location, S3Object
 
 __all__ = [
@@ -373,11 +373,9 @@ def _progress_bar(total: int, progress: bool | None) -> Iterator[_Bar]:
         return
     try:
         from tqdm.auto import tqdm
-    except ImportError:
+    except ImportError as error:
         if progress:
-            raise ModuleNotFoundError(
-                "progress=True needs tqdm: pip install 'lookout-sdk[datasets]'"
-            ) from None
+            raise MissingExtraError("datasets", str(error), feature="progress=True") from None
         yield _NoBar()
         return
     with tqdm(total=total, unit="file", desc="Uploading", file=sys.stderr) as bar:

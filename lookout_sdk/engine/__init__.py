@@ -15,6 +15,7 @@ from __future__ import annotations
 from lookout_sdk.engine.base import (
     ColorMap,
     Engine,
+    EngineError,
     Prediction,
     TrainedModel,
     load_model,
@@ -37,6 +38,7 @@ __all__ = [
     "ENGINE_ENV",
     "ColorMap",
     "Engine",
+    "EngineError",
     "EvaluationReport",
     "ImageRejected",
     "PatchEngine",
@@ -70,11 +72,12 @@ def default_engine() -> Engine:
     installed and :class:`SimpleEngine` otherwise.
 
     Raises:
-        ValueError: the variable names no known engine.
+        InvalidInputError: the variable names no known engine.
     """
     import os
 
     from lookout_sdk.engine.weights import WeightsUnavailable, lite0_weights_path
+    from lookout_sdk.errors import InvalidInputError
 
     choice = os.environ.get(ENGINE_ENV, "").strip().lower()
     if choice == "simple":
@@ -82,7 +85,7 @@ def default_engine() -> Engine:
     if choice == "patch":
         return PatchEngine()
     if choice:
-        raise ValueError(f"{ENGINE_ENV}={choice!r}: use 'patch' or 'simple'")
+        raise InvalidInputError.of(ENGINE_ENV, f"is {choice!r}; use 'patch' or 'simple'")
     try:
         lite0_weights_path()
     except WeightsUnavailable:

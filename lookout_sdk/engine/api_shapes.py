@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lookout_sdk.engine.base import Prediction
+from lookout_sdk.engine.base import EngineError, Prediction
 
 __all__ = ["detect_anomaly_result"]
 
@@ -17,7 +17,7 @@ def detect_anomaly_result(prediction: Prediction) -> dict[str, Any]:
     background first, each with its share of the image and its colour.
     """
     if not math.isfinite(prediction.confidence):
-        raise ValueError(f"the engine gave a confidence of {prediction.confidence}")
+        raise EngineError(f"the engine gave a confidence of {prediction.confidence}")
     result: dict[str, Any] = {
         "Source": {"Type": "direct"},
         "IsAnomalous": bool(prediction.is_anomalous),

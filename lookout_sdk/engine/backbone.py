@@ -25,6 +25,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from lookout_sdk.engine.base import EngineError
 from lookout_sdk.engine.weights import cached_arrays, lite0_weights_path, read_state_dict
 
 __all__ = [
@@ -119,7 +120,7 @@ def fold_lite0(path: Path) -> dict[str, Array]:
     folded: dict[str, Array] = {}
     weight, bias = _fold(state, "_conv_stem", "_bn0")
     if weight.shape != (STEM_CHANNELS, 3, 3, 3):
-        raise ValueError(f"unexpected stem shape {weight.shape}")
+        raise EngineError(f"unexpected stem shape {weight.shape}")
     folded["stem.w"] = weight.transpose(2, 3, 1, 0).reshape(27, STEM_CHANNELS)
     folded["stem.b"] = bias
     for index, spec in enumerate(BLOCKS):
@@ -140,7 +141,7 @@ def fold_lite0(path: Path) -> dict[str, Array]:
 
 def _check(weight: Array, shape: tuple[int, ...], where: str) -> None:
     if weight.shape != shape:
-        raise ValueError(f"{where}: weight shape {weight.shape}, expected {shape}")
+        raise EngineError(f"{where}: weight shape {weight.shape}, expected {shape}")
 
 
 @attrs.frozen

@@ -25,7 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import Self
 
-from lookout_sdk.engine.images import parse_color
+from lookout_sdk.api.colors import RGB, parse_hex_color
+from lookout_sdk.errors import InvalidInputError, LookoutError
 
 __all__ = [
     "DEFAULT_BACKGROUND",
@@ -33,6 +34,7 @@ __all__ = [
     "MODEL_SETTINGS",
     "ColorMap",
     "Engine",
+    "EngineError",
     "Prediction",
     "TrainedModel",
     "check_training_input",
@@ -52,6 +54,22 @@ MODEL_ARRAYS = "model.npz"
 DEFAULT_BACKGROUND = "#ffffff"
 
 ColorMap = Sequence[tuple[str, str]]
+
+
+class EngineError(LookoutError, ValueError):
+    """A saved model, or what an engine produced, is not something this SDK can use."""
+
+
+def parse_color(color: str) -> RGB:
+    """``#rrggbb`` (any case) as an ``(r, g, b)`` tuple.
+
+    Raises:
+        InvalidInputError: not a ``#`` followed by six hex digits.
+    """
+    rgb = parse_hex_color(color)
+    if rgb is None:
+        raise InvalidInputError.of("color_map", f"{color!r} is not a #rrggbb colour")
+    return rgb
 
 
 @attrs.frozen
@@ -157,7 +175,7 @@ def read_settings(folder: Path) -> dict[str, Any]:
     """The parsed ``model.json`` of a model folder."""
     settings = json.loads((Path(folder) / MODEL_SETTINGS).read_text(encoding="utf-8"))
     if not isinstance(settings, dict):
-        raise ValueError(f"{MODEL_SETTINGS} must hold a JSON object")
+        raise EngineError(f"{MODEL_SETTINGS} must hold a JSON object")
     return settings
 
 
@@ -172,7 +190,7 @@ def load_model(folder: str | Path) -> TrainedModel:
     kind = read_settings(folder).get("engine")
     cls = _KINDS.get(str(kind))
     if cls is None:
-        raise ValueError(f"{folder}: unknown model engine {kind!r}")
+        raise EngineError(f"{folder}: unknown model engine {kind!r}")
     return cls.load(folder)
 
 
@@ -191,12 +209,16 @@ def check_training_input(
             anomalous images, or a bad colour map.
     """
     if len(normal) < least_normal:
-        raise ValueError(f"training needs at least {least_normal} normal images")
+        raise InvalidInputError.of(
+            "normal", f"training needs at least {least_normal} normal images"
+        )
     if anomalous_masks and len(anomalous_masks) != len(anomalous):
-        raise ValueError("give one mask (or None) per anomalous image")
+        raise InvalidInputError.of("anomalous_masks", "give one mask (or None) per anomalous image")
     background, classes = split_color_map(color_map)
     if color_map and not classes:
-        raise ValueError("the colour map names no anomaly class besides the background")
+        raise InvalidInputError.of(
+            "color_map", "the colour map names no anomaly class besides the background"
+        )
     return background, classes
 
 
@@ -217,7 +239,9 @@ def split_color_map(color_map: ColorMap) -> tuple[str, tuple[tuple[str, str], ..
     names = [name.lower() for name, _ in classes]
     colors = [parse_color(color) for _, color in classes] + [parse_color(background)]
     if len(set(names)) != len(names) or len(set(colors)) != len(colors):
-        raise ValueError("colour map entries must have distinct names and colours")
+        raise InvalidInputError.of(
+            "color_map", "colour map entries must have distinct names and colours"
+        )
     return background, tuple(classes)
 
 

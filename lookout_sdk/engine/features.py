@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 
 from lookout_sdk.engine.backbone import block_scale, forward
+from lookout_sdk.errors import InvalidInputError
 
 __all__ = ["LEVELS", "Level", "extract_levels", "grid_shape"]
 
@@ -93,10 +94,14 @@ def extract_levels(
     multiple of 32 on both sides.
     """
     if images.shape[1] % 32 or images.shape[2] % 32:
-        raise ValueError("the working size must be a multiple of 32 on both sides")
+        raise InvalidInputError.of(
+            "images", "the working size must be a multiple of 32 on both sides"
+        )
     taps = sorted({block for level in levels for block in level.blocks})
     if runtime != "numpy":
-        raise ValueError(f"unknown runtime {runtime!r}; only 'numpy' is available")
+        raise InvalidInputError.of(
+            "runtime", f"unknown runtime {runtime!r}; only 'numpy' is available"
+        )
     outputs = forward(images, taps) if taps else {}
     return [
         np.concatenate(

@@ -1,28 +1,23 @@
-"""Decoding images for the engine, with the service's limits checked first.
+"""Decoding images to arrays for the engine, with the service's rules checked first.
 
-Every image is judged from its header before Pillow decodes a single pixel: it must be
-PNG or JPEG (told from its bytes), at most 8 MB, and 64 to ``max_side`` pixels on each
-side. So a small file whose header claims a huge image (a decompression bomb) is refused
-without the memory to hold it ever being asked for. Pillow then re-reads the header,
-and the image is refused again if its idea of the size differs, before ``load()``.
+Every image is judged from its header by :mod:`lookout_sdk.api.images` before Pillow
+decodes a single pixel: PNG or JPEG (told from its bytes), at most 8 MB, and 64 to
+``max_side`` pixels on each side. So a small file whose header claims a huge image (a
+decompression bomb) is refused without the memory to hold it ever being asked for.
+Pillow then re-reads the header, and the image is refused again if its idea of the size
+differs, before ``load()``.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from lookout_sdk.api.images import (
-    MAX_IMAGE_BYTES,
-    MAX_SIDE,
-    MIN_SIDE,
-    image_dimensions,
-    sniff_content_type,
-)
+from lookout_sdk.api.images import MAX_SIDE, check_image
+from lookout_sdk.errors import InvalidImageError
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -32,38 +27,29 @@ __all__ = [
     "decode_image",
     "decode_mask",
     "image_header",
-    "parse_color",
     "to_gray_array",
 ]
 
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
-
-class ImageRejected(ValueError):  # noqa: N818 - the name says what happened to the image
-    """The bytes are not an image the engine accepts; the message says why."""
+class ImageRejected(InvalidImageError):  # noqa: N818 - the name says what happened to the image
+    """The bytes are not an image the engine accepts; ``problems`` say why."""
 
 
 def image_header(data: bytes, *, max_side: int = MAX_SIDE) -> tuple[str, tuple[int, int]]:
     """Check ``data`` from its header alone; return its content type and ``(width, height)``.
 
+    The rules are the service's (:func:`lookout_sdk.api.images.check_image`), with
+    ``max_side`` as the largest side.
+
     Raises:
         ImageRejected: not PNG or JPEG, larger than 8 MB, an unreadable header, or a
             side outside ``64..max_side``.
     """
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ImageRejected(f"the image is larger than the {MAX_IMAGE_BYTES} byte limit")
-    content_type = sniff_content_type(data)
-    if content_type is None:
-        raise ImageRejected("the bytes are not a PNG or JPEG image")
-    dimensions = image_dimensions(data)
-    if dimensions is None:
-        raise ImageRejected(f"the {content_type} header cannot be read")
-    for side, value in zip(("width", "height"), dimensions, strict=True):
-        if not MIN_SIDE <= value <= max_side:
-            raise ImageRejected(
-                f"the image {side} is {value} px; it must be {MIN_SIDE} to {max_side}"
-            )
-    return content_type, dimensions
+    try:
+        info = check_image(data, max_side=max_side)
+    except InvalidImageError as error:
+        raise ImageRejected(error.operation, error.problems) from None
+    return info.content_type, (info.width, info.height)
 
 
 def decode_image(
@@ -85,15 +71,16 @@ def decode_image(
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
-        raise ImageRejected(f"the image cannot be read: {error}") from error
+        raise ImageRejected.of("image", f"cannot be read: {error}") from error
     try:
         # The local pixel guard: nothing is decoded unless Pillow's view of the size is
         # the one already checked, so no global MAX_IMAGE_PIXELS setting is needed.
         if image.size != dimensions or image.width * image.height > max_side * max_side:
-            raise ImageRejected(
-                f"the image header says {dimensions[0]}x{dimensions[1]} but the image "
-                f"is {image.width}x{image.height}"
+            reason = (
+                f"has a header that says {dimensions[0]}x{dimensions[1]} but is "
+                f"{image.width}x{image.height}"
             )
+            raise ImageRejected.of("image", reason)
         if reduce_to is not None and image.format == "JPEG":
             image.draft("RGB", reduce_to)
         image.load()
@@ -103,7 +90,7 @@ def decode_image(
         raise
     except (OSError, ValueError, SyntaxError) as error:
         image.close()
-        raise ImageRejected(f"the image data is corrupt: {error}") from error
+        raise ImageRejected.of("image", f"has corrupt pixel data: {error}") from error
 
 
 def decode_mask(data: bytes, size: tuple[int, int]) -> NDArray[np.uint8]:
@@ -128,15 +115,3 @@ def to_gray_array(image: Image.Image, size: tuple[int, int]) -> NDArray[np.float
     if gray.size != size:
         gray = gray.resize(size, Image.Resampling.BILINEAR)
     return np.asarray(gray, dtype=np.float32)
-
-
-def parse_color(color: str) -> tuple[int, int, int]:
-    """``#rrggbb`` (any case) as an ``(r, g, b)`` tuple.
-
-    Raises:
-        ValueError: not a ``#`` followed by six hex digits.
-    """
-    if not _COLOR.fullmatch(color.strip()):
-        raise ValueError(f"not a #rrggbb colour: {color!r}")
-    value = int(color.strip()[1:], 16)
-    return (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF

@@ -29,6 +29,7 @@ from lookout_sdk.engine.base import (
     split_color_map,
 )
 from lookout_sdk.engine.images import decode_mask, image_header
+from lookout_sdk.errors import InvalidInputError
 
 __all__ = [
     "EvaluationReport",
@@ -45,9 +46,9 @@ def _binary(labels: ArrayLike, scores: ArrayLike) -> tuple[NDArray[np.bool_], ND
     truth = np.asarray(labels).astype(bool).ravel()
     values = np.asarray(scores, dtype=np.float64).ravel()
     if truth.shape != values.shape:
-        raise ValueError("labels and scores must have the same length")
+        raise InvalidInputError.of("scores", "labels and scores must have the same length")
     if truth.all() or not truth.any():
-        raise ValueError("the labels must contain both classes")
+        raise InvalidInputError.of("labels", "the labels must contain both classes")
     return truth, values
 
 
@@ -57,7 +58,7 @@ def roc_auc(labels: ArrayLike, scores: ArrayLike) -> float:
     Computed from ranks (Mann-Whitney U) with tied scores given their average rank.
 
     Raises:
-        ValueError: the lengths differ, or only one class is present.
+        InvalidInputError: the lengths differ, or only one class is present.
     """
     truth, values = _binary(labels, scores)
     _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
@@ -76,7 +77,7 @@ def average_precision(labels: ArrayLike, scores: ArrayLike) -> float:
     scikit-learn's ``average_precision_score``.
 
     Raises:
-        ValueError: the lengths differ, or only one class is present.
+        InvalidInputError: the lengths differ, or only one class is present.
     """
     truth, values = _binary(labels, scores)
     order = np.argsort(-values, kind="stable")
@@ -93,7 +94,9 @@ def precision_recall_f1(labels: ArrayLike, predictions: ArrayLike) -> tuple[floa
     truth = np.asarray(labels).astype(bool).ravel()
     guess = np.asarray(predictions).astype(bool).ravel()
     if truth.shape != guess.shape:
-        raise ValueError("labels and predictions must have the same length")
+        raise InvalidInputError.of(
+            "predictions", "labels and predictions must have the same length"
+        )
     true_positives = int((truth & guess).sum())
     return _prf(true_positives, int(guess.sum()), int(truth.sum()))
 
@@ -135,15 +138,17 @@ def pixel_metrics(
     Label ``k`` (1-based) is ``classes[k - 1]``; 0 is the background.
 
     Raises:
-        ValueError: the sequences differ in length, or a pair differs in shape.
+        InvalidInputError: the sequences differ in length, or a pair differs in shape.
     """
     if len(true_masks) != len(predicted_masks):
-        raise ValueError("give one predicted mask per true mask")
+        raise InvalidInputError.of("predicted_masks", "give one predicted mask per true mask")
     result: dict[str, PixelScores] = {}
     pairs = list(zip(true_masks, predicted_masks, strict=True))
     for truth, guess in pairs:
         if np.shape(truth) != np.shape(guess):
-            raise ValueError("a predicted mask differs in shape from its true mask")
+            raise InvalidInputError.of(
+                "predicted_masks", "a predicted mask differs in shape from its true mask"
+            )
     for k, name in enumerate(classes, start=1):
         true_positives = predicted = actual = 0
         ious: list[float] = []
@@ -224,21 +229,23 @@ def evaluate(
         names: One name per image, normal images first, for ``rows``.
 
     Raises:
-        ValueError: no normal or no anomalous images, or lengths that do not match.
+        InvalidInputError: no normal or no anomalous images, or lengths that do not match.
         ImageRejected: a test image or mask is not acceptable.
     """
     if not test_normal or not test_anomalous:
-        raise ValueError("evaluation needs at least one normal and one anomalous image")
+        raise InvalidInputError.of(
+            "test_anomalous", "evaluation needs at least one normal and one anomalous image"
+        )
     images = [*test_normal, *test_anomalous]
     labels = np.array([False] * len(test_normal) + [True] * len(test_anomalous))
     if names is None:
         names = [f"normal-{i:04d}" for i in range(len(test_normal))]
         names += [f"anomaly-{i:04d}" for i in range(len(test_anomalous))]
     if len(names) != len(images):
-        raise ValueError("give one name per test image")
+        raise InvalidInputError.of("names", "give one name per test image")
     segmenting = model.is_segmentation and test_masks is not None
     if segmenting and test_masks is not None and len(test_masks) != len(test_anomalous):
-        raise ValueError("give one mask (or None) per anomalous test image")
+        raise InvalidInputError.of("test_masks", "give one mask (or None) per anomalous test image")
 
     predictions = [model.score(image) for image in images]
     scores = np.array([p.score for p in predictions], dtype=np.float64)

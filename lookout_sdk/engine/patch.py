@@ -60,6 +60,7 @@ from lookout_sdk.engine.base import (
     MODEL_SETTINGS,
     ColorMap,
     Engine,
+    EngineError,
     Prediction,
     TrainedModel,
     check_training_input,
@@ -75,6 +76,7 @@ from lookout_sdk.engine.gaussian import PositionGaussian
 from lookout_sdk.engine.head import SoftmaxHead
 from lookout_sdk.engine.images import decode_image, decode_mask, image_header
 from lookout_sdk.engine.weights import WEIGHTS_PACKAGE
+from lookout_sdk.errors import InvalidInputError
 
 __all__ = ["PatchEngine", "PatchModel"]
 
@@ -179,7 +181,9 @@ class PatchModel(TrainedModel):
         self.color_map = tuple((str(name), str(color)) for name, color in color_map)
         self.background, self.classes = split_color_map(self.color_map)
         if self.color_map and not self.classes:
-            raise ValueError("the colour map names no anomaly class besides the background")
+            raise InvalidInputError.of(
+                "color_map", "the colour map names no anomaly class besides the background"
+            )
         self.head = head
         self.known_classes = (
             np.asarray(known_classes, dtype=bool)
@@ -334,9 +338,9 @@ class PatchModel(TrainedModel):
         folder = Path(folder)
         settings = read_settings(folder)
         if settings.get("engine") != cls.kind or settings.get("format") != _FORMAT:
-            raise ValueError(f"{folder} does not hold a {cls.kind!r} model of format {_FORMAT}")
+            raise EngineError(f"{folder} does not hold a {cls.kind!r} model of format {_FORMAT}")
         if (settings.get("weights") or {}).get("sha256") != load_lite0().source_digest:
-            raise ValueError(f"{folder}: trained on other backbone weights than installed")
+            raise EngineError(f"{folder}: trained on other backbone weights than installed")
         with np.load(folder / MODEL_ARRAYS, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
         gaussians = [
@@ -406,11 +410,13 @@ class PatchEngine(Engine):
         runtime: str = "numpy",
     ) -> None:
         if image_size[0] % 32 or image_size[1] % 32 or min(image_size) < 64:
-            raise ValueError("the working size must be multiples of 32, at least 64")
+            raise InvalidInputError.of(
+                "image_size", "the working size must be multiples of 32, at least 64"
+            )
         if folds < 2:
-            raise ValueError("folds must be at least 2")
+            raise InvalidInputError.of("folds", "folds must be at least 2")
         if align not in ("auto", "on", "off"):
-            raise ValueError("align must be 'auto', 'on' or 'off'")
+            raise InvalidInputError.of("align", "align must be 'auto', 'on' or 'off'")
         self.image_size = (int(image_size[0]), int(image_size[1]))
         self.folds, self.seed, self.normal_sds = folds, seed, normal_sds
         self.pixel_quantile, self.map_sigma = pixel_quantile, map_sigma

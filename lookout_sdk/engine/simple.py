@@ -60,6 +60,7 @@ from lookout_sdk.engine.base import (
     MODEL_SETTINGS,
     ColorMap,
     Engine,
+    EngineError,
     Prediction,
     TrainedModel,
     check_training_input,
@@ -71,6 +72,7 @@ from lookout_sdk.engine.base import (
 )
 from lookout_sdk.engine.calibration import best_threshold, logistic
 from lookout_sdk.engine.images import decode_image, decode_mask, image_header, to_gray_array
+from lookout_sdk.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -175,7 +177,9 @@ class SimpleModel(TrainedModel):
         self.color_map = tuple((str(name), str(color)) for name, color in color_map)
         self.background, self.classes = split_color_map(self.color_map)
         if self.color_map and not self.classes:
-            raise ValueError("the colour map names no anomaly class besides the background")
+            raise InvalidInputError.of(
+                "color_map", "the colour map names no anomaly class besides the background"
+            )
         channels = mean.shape[0]
         self.class_means = (
             np.asarray(class_means, dtype=np.float32)
@@ -341,13 +345,13 @@ class SimpleModel(TrainedModel):
         folder = Path(folder)
         settings = read_settings(folder)
         if settings.get("engine") != cls.kind or settings.get("format") != _FORMAT:
-            raise ValueError(f"{folder} does not hold a {cls.kind!r} model of format {_FORMAT}")
+            raise EngineError(f"{folder} does not hold a {cls.kind!r} model of format {_FORMAT}")
         with np.load(folder / MODEL_ARRAYS, allow_pickle=False) as arrays:
             mean, std = arrays["mean"], arrays["std"]
             class_means, normal_scores = arrays["class_means"], arrays["normal_scores"]
         width, height = (int(side) for side in settings["image_size"])
         if mean.shape != (len(CHANNELS), height, width) or std.shape != mean.shape:
-            raise ValueError(f"{folder}: the statistics do not match the working size")
+            raise EngineError(f"{folder}: the statistics do not match the working size")
         return cls(
             mean=mean,
             std=std,
@@ -394,9 +398,9 @@ class SimpleEngine(Engine):
         relative_level: float = 0.5,
     ) -> None:
         if min(image_size) < 16:
-            raise ValueError("the working size must be at least 16 x 16")
+            raise InvalidInputError.of("image_size", "the working size must be at least 16 x 16")
         if folds < 2:
-            raise ValueError("folds must be at least 2")
+            raise InvalidInputError.of("folds", "folds must be at least 2")
         self.image_size = (int(image_size[0]), int(image_size[1]))
         self.folds, self.seed, self.normal_sds = folds, seed, normal_sds
         self.pixel_quantile, self.map_sigma = pixel_quantile, map_sigma

@@ -31,6 +31,8 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lookout_sdk.errors import LookoutError
+
 __all__ = [
     "WEIGHTS_PACKAGE",
     "WeightsUnavailable",
@@ -65,7 +67,7 @@ _STORAGE_DTYPES: dict[str, np.dtype[Any]] = {
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 
-class WeightsUnavailable(RuntimeError):  # noqa: N818 - it names the situation, like ImageRejected
+class WeightsUnavailable(LookoutError, RuntimeError):  # noqa: N818 - it names the situation
     """The pretrained weights cannot be found or read; the message says how to get them."""
 
 

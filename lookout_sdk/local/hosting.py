@@ -12,13 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lookout_sdk.errors import LookoutError
+
 if TYPE_CHECKING:
     from lookout_sdk.engine import Prediction, TrainedModel
 
 __all__ = ["Hosting", "ModelNotLoadedError"]
 
 
-class ModelNotLoadedError(LookupError):
+class ModelNotLoadedError(LookoutError, LookupError):
     """The model version is not being served (for example, after a failed load)."""
 
 

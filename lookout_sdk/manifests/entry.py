@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import attrs
 
+from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.records.enums import AnomalyClass
 
 __all__ = [
@@ -97,7 +98,7 @@ class ManifestEntry:
         """Wrap one JSON Lines line; it is decoded when a field is first read.
 
         Raises:
-            ValueError: when a field is read and the line is not a JSON object.
+            InvalidInputError: when a field is read and the line is not a JSON object.
         """
         entry = cls.__new__(cls)
         entry._data = None
@@ -193,9 +194,12 @@ class ManifestEntry:
 
     def _object(self) -> dict[str, Any]:
         if self._data is None:
-            value = json.loads(self._line or "")
+            try:
+                value = json.loads(self._line or "")
+            except ValueError as error:
+                raise InvalidInputError.of("manifest line", f"is not JSON ({error})") from error
             if not isinstance(value, dict):
-                raise ValueError("a manifest line must be a JSON object")
+                raise InvalidInputError.of("manifest line", "is not a JSON object")
             self._data = value
         return self._data
 

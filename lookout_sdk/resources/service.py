@@ -302,11 +302,11 @@ def _backend(name: str) -> Callable[..., Any]:
     from importlib.metadata import entry_points
 
     found = entry_points(group=BACKENDS_GROUP, name=name)
+    if not found:
+        raise BackendUnavailableError(name, f"no {BACKENDS_GROUP!r} entry point named {name!r}")
     try:
-        if not found:
-            raise ModuleNotFoundError(f"no {BACKENDS_GROUP!r} entry point named {name!r}")
         connect: Callable[..., Any] = next(iter(found)).load()
-    except ModuleNotFoundError as error:
+    except ImportError as error:  # the backend, or a package it needs, is missing
         raise BackendUnavailableError(name, str(error)) from error
     return connect
 

@@ -20,6 +20,7 @@ from lookout_sdk.api.validation import check_params
 from lookout_sdk.errors import (
     ERROR_CLASSES,
     ConnectionFailedError,
+    InvalidInputError,
     LookoutError,
     ServiceError,
 )
@@ -74,7 +75,8 @@ class Invoker:
         if operation.takes_token:
             params[_TOKEN] = client_token or params.get(_TOKEN) or new_client_token()
         elif client_token is not None:
-            raise TypeError(f"{name} does not take a client token")
+            reason = "is not taken by this operation"
+            raise InvalidInputError.of("client_token", reason, operation=name)
         check_params(operation.model, params)
         method = operation.method
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
-from lookout_sdk.errors import PaginationError
+from lookout_sdk.errors import InvalidInputError, PaginationError
 
 __all__ = ["FetchPage", "ItemPaged", "PageIterator"]
 
@@ -100,7 +100,7 @@ class ItemPaged(Generic[T]):
         self, fetch: FetchPage[T], *, page_size: int | None = None, max_items: int | None = None
     ) -> None:
         if max_items is not None and max_items < 0:
-            raise ValueError(f"max_items must be 0 or more, not {max_items}")
+            raise InvalidInputError.of("max_items", f"must be 0 or more, not {max_items}")
         self._fetch = fetch
         self._page_size = page_size
         self._max_items = max_items

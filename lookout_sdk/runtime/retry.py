@@ -26,6 +26,7 @@ import attrs
 from lookout_sdk.errors import (
     ConnectionFailedError,
     InternalServerError,
+    InvalidInputError,
     LookoutError,
     ServiceError,
     ThrottlingError,
@@ -77,10 +78,11 @@ class RetryPolicy:
     clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.max_attempts < 1 or self.botocore_max_attempts < 1:
-            raise ValueError("max_attempts and botocore_max_attempts must be at least 1")
+        for name in ("max_attempts", "botocore_max_attempts"):
+            if getattr(self, name) < 1:
+                raise InvalidInputError.of(name, "must be at least 1")
         if self.deadline is not None and self.deadline <= 0:
-            raise ValueError("deadline must be positive or None")
+            raise InvalidInputError.of("deadline", "must be positive or None")
 
     def backoff(self, attempt: int, error: BaseException | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

@@ -22,6 +22,7 @@ import random
 
 import numpy as np
 
+from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.synthetic.canvas import Canvas, Mask, Scene
 from lookout_sdk.synthetic.categories import (
     CATEGORIES,
@@ -53,13 +54,14 @@ def draw_scene(
     ``labels`` holds ``k`` (1-based) where ``defects[k - 1]`` changed the image.
 
     Raises:
-        ValueError: an unknown category, or a defect the category does not have.
+        InvalidInputError: an unknown category, or a defect the category does not have.
     """
     if category not in CATEGORY_DEFECTS:
-        raise ValueError(f"unknown category {category!r}; choose from {', '.join(CATEGORIES)}")
+        reason = f"unknown category {category!r}; choose from {', '.join(CATEGORIES)}"
+        raise InvalidInputError.of("category", reason)
     for defect in defects:
         if defect not in CATEGORY_DEFECTS[category]:
-            raise ValueError(f"{category!r} has no defect {defect!r}")
+            raise InvalidInputError.of("defects", f"{category!r} has no defect {defect!r}")
     gen = np.random.default_rng(rng.getrandbits(64))
     shape = (size[1], size[0])
     structural = next((d for d in defects if d in ("missing", "shift", "missing_hole")), None)

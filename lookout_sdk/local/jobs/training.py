@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lookout_sdk.api.minimums import Minimums
+from lookout_sdk.errors import LookoutError
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.entries import labelled_entries
@@ -35,7 +36,7 @@ _SPLIT_SEED = 20201120
 _TEST_SHARE = {False: 0.2, True: 0.5}
 
 
-class TrainingError(Exception):
+class TrainingError(LookoutError):
     """Training cannot go on; the message becomes the model's status message."""
 
 

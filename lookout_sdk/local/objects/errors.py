@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lookout_sdk.errors import LookoutError
+
 __all__ = [
     "BadDigest",
     "BucketNotEmpty",
@@ -22,7 +24,7 @@ __all__ = [
 # ----------------------------------------------------------------------------- errors
 
 
-class ObjectStoreError(Exception):
+class ObjectStoreError(LookoutError):
     """A refused object-store request, with the S3 error code and HTTP status it maps to."""
 
     code = "InternalError"
@@ -38,7 +40,6 @@ class ObjectStoreError(Exception):
         http_status: int | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.bucket = bucket
         self.key = key
         if code is not None:

@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any
 
 from lookout_sdk.engine.api_shapes import detect_anomaly_result
-from lookout_sdk.engine.images import ImageRejected
+from lookout_sdk.errors import InvalidImageError
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.hosting import ModelNotLoadedError
 from lookout_sdk.local.service.errors import conflict, not_found, quota_exceeded, validation
@@ -232,8 +232,8 @@ def detect_anomalies(
         raise validation(f"ContentType {content_type!r} is not image/png or image/jpeg")
     try:
         prediction = ctx.hosted.detect(row["project"], row["version"], bytes(params["Body"]))
-    except ImageRejected as error:
-        raise validation(str(error)) from error
+    except InvalidImageError as error:
+        raise validation("; ".join(str(problem) for problem in error.problems)) from error
     except ModelNotLoadedError as error:
         raise conflict("MODEL", _model_id(row), f"{error}; start it again") from error
     return {"DetectAnomalyResult": detect_anomaly_result(prediction)}

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from lookout_sdk.errors import LookoutError
+
 __all__ = ["SCHEMA_VERSION", "Store", "StoreVersionError"]
 
 SCHEMA_VERSION = 1
@@ -107,7 +109,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
-class StoreVersionError(RuntimeError):
+class StoreVersionError(LookoutError, RuntimeError):
     """The store was written by a newer lookout_sdk than this one."""
 
 

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
+from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.local.store.database import now
 
 __all__ = [
@@ -74,11 +75,12 @@ def set_model_status(
     """Set a model's status and message, and any of the columns that go with a change.
 
     Raises:
-        ValueError: a column is not one a status change sets.
+        InvalidInputError: a column is not one a status change sets.
     """
     unknown = set(columns) - _MODEL_COLUMNS
     if unknown:
-        raise ValueError(f"not a model column a status change sets: {sorted(unknown)}")
+        reason = f"{sorted(unknown)} are not model columns a status change sets"
+        raise InvalidInputError.of("columns", reason)
     sets = ", ".join(["status = ?", "status_message = ?", *(f"{c} = ?" for c in columns)])
     db.execute(
         f"UPDATE models SET {sets} WHERE project = ? AND version = ?",
