@@ -71,31 +71,46 @@ def _rebuild(cls: type[LookoutError], message: str, state: dict[str, Any]) -> Lo
 
 
 class Problem:
-    """One thing wrong with the caller's input: where (a dotted path) and why."""
+    """One thing wrong with the caller's input: where and why.
 
-    __slots__ = ("path", "reason")
+    ``path`` says where: a parameter's dotted path, a file (a path or an S3 URI), or a
+    manifest line (``"line 3"``, with ``line`` then giving its number, from 1).
+    """
 
-    def __init__(self, path: str, reason: str) -> None:
+    __slots__ = ("line", "path", "reason")
+
+    def __init__(self, path: str, reason: str, *, line: int | None = None) -> None:
         self.path = path
         self.reason = reason
+        self.line = line
+
+    @classmethod
+    def at_line(cls, line: int, reason: str) -> Problem:
+        """A problem of manifest line ``line`` (numbered from 1)."""
+        return cls(f"line {line}", reason, line=line)
 
     def __repr__(self) -> str:
-        return f"Problem(path={self.path!r}, reason={self.reason!r})"
+        line = "" if self.line is None else f", line={self.line!r}"
+        return f"Problem(path={self.path!r}, reason={self.reason!r}{line})"
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}" if self.path else self.reason
 
+    def _key(self) -> tuple[str, str, int | None]:
+        return (self.path, self.reason, self.line)
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Problem) and (self.path, self.reason) == (
-            other.path,
-            other.reason,
-        )
+        return isinstance(other, Problem) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.path, self.reason))
+        return hash(self._key())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Problem, (self.path, self.reason))
+        return (_problem, self._key())
+
+
+def _problem(path: str, reason: str, line: int | None) -> Problem:
+    return Problem(path, reason, line=line)
 
 
 class InvalidInputError(LookoutError, ValueError):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lookout_sdk import AnomalyClass, InvalidInputError
+from lookout_sdk.errors import Problem
 from lookout_sdk.manifests.entry import (
     ManifestEntry,
     MaskClass,
@@ -17,7 +18,7 @@ from lookout_sdk.manifests.entry import (
     read_manifest,
     write_manifest,
 )
-from lookout_sdk.manifests.validate import LineProblem, ManifestError, validate_manifest
+from lookout_sdk.manifests.validate import ManifestError, validate_manifest
 
 COLORS = [
     MaskClass("BACKGROUND", "#FFFFFF"),
@@ -220,5 +221,14 @@ def test_read_manifest_from_a_text_file_object_skips_blank_lines() -> None:
     assert len(read_manifest(io.StringIO(text))) == 3
 
 
-def test_line_problem_renders_its_line() -> None:
-    assert str(LineProblem(3, "is wrong")) == "line 3: is wrong"
+def test_a_line_problem_renders_its_line() -> None:
+    problem = Problem.at_line(3, "is wrong")
+    assert str(problem) == "line 3: is wrong"
+    assert (problem.path, problem.line, problem.reason) == ("line 3", 3, "is wrong")
+    assert pickle.loads(pickle.dumps(problem)) == problem
+
+
+def test_validate_manifest_reports_problems_of_the_one_problem_type() -> None:
+    report = validate_manifest(['{"source-ref": "nowhere"}'])
+    assert all(type(problem) is Problem for problem in report.problems)
+    assert report.problems[0].line == 1

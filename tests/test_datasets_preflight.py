@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from lookout_sdk.api.images import MAX_IMAGE_BYTES
-from lookout_sdk.datasets.layout import FileProblem, layout_from_keys, scan_folder
+from lookout_sdk.datasets.layout import layout_from_keys, scan_folder
 from lookout_sdk.datasets.preflight import (
     DatasetCounts,
     Minimums,
@@ -438,7 +438,7 @@ def test_a_reader_for_other_storage(tmp_path: Path) -> None:
     report = preflight(layout, read=read)
 
     assert report.problems == (
-        FileProblem(
+        Problem(
             f"{prefix}/normal/gone.png", "cannot be read ('s3://bucket/parts/normal/gone.png')"
         ),
     )

@@ -8,8 +8,12 @@ engine all read colours here.
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
-__all__ = ["HEX_COLOR", "RGB", "hex_color", "is_hex_color", "parse_hex_color"]
+__all__ = ["DEFAULT_BACKGROUND", "HEX_COLOR", "RGB", "hex_color", "is_hex_color", "parse_hex_color"]
+
+#: The mask background of a colour map that names none.
+DEFAULT_BACKGROUND = "#ffffff"
 
 #: An RGB colour, each channel 0 to 255.
 RGB = tuple[int, int, int]
@@ -17,7 +21,7 @@ RGB = tuple[int, int, int]
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6})")
 
 
-def is_hex_color(text: object) -> bool:
+def is_hex_color(text: object) -> TypeGuard[str]:
     """Whether ``text`` is a ``#rrggbb`` colour (surrounding spaces are not allowed)."""
     return isinstance(text, str) and HEX_COLOR.fullmatch(text) is not None
 

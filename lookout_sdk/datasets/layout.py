@@ -28,6 +28,9 @@ from typing import Any
 
 import attrs
 
+from lookout_sdk._deprecation import warn_deprecated
+from lookout_sdk.api.colors import DEFAULT_BACKGROUND
+from lookout_sdk.errors import Problem
 from lookout_sdk.manifests.entry import MaskClass
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
 
@@ -42,20 +45,14 @@ __all__ = [
 ]
 
 COLOR_MAP_FILE = "colormap.json"
-DEFAULT_BACKGROUND = "#ffffff"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 _LABEL_FOLDERS = {"normal": AnomalyClass.NORMAL, "anomaly": AnomalyClass.ANOMALY}
 
 
-@attrs.frozen
-class FileProblem:
-    """A problem of one file (a path or S3 URI), or of the layout when ``path`` is the root."""
-
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+def FileProblem(path: str, reason: str) -> Problem:  # noqa: N802 - the old class's name
+    """Deprecated: a problem of one file; use ``lookout_sdk.errors.Problem(path, reason)``."""
+    warn_deprecated("FileProblem", "lookout_sdk.errors.Problem")
+    return Problem(path, reason)
 
 
 @attrs.frozen
@@ -77,7 +74,7 @@ class DatasetLayout:
     root: str
     images: tuple[LabeledImage, ...]
     color_map: tuple[MaskClass, ...] = ()
-    problems: tuple[FileProblem, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
     @property
     def separate(self) -> bool:
@@ -94,14 +91,14 @@ class DatasetLayout:
         return [image for image in self.images if image.dataset_type == dataset_type]
 
 
-def parse_color_map(text: str, where: str) -> tuple[tuple[MaskClass, ...], list[FileProblem]]:
+def parse_color_map(text: str, where: str) -> tuple[tuple[MaskClass, ...], list[Problem]]:
     """Read ``colormap.json``: class names to colours, background first."""
     try:
         raw: Any = json.loads(text)
     except ValueError as error:
-        return (), [FileProblem(where, f"is not valid JSON ({error})")]
+        return (), [Problem(where, f"is not valid JSON ({error})")]
     if not isinstance(raw, Mapping) or not raw:
-        return (), [FileProblem(where, 'must be an object such as {"scratch": "#ff0000"}')]
+        return (), [Problem(where, 'must be an object such as {"scratch": "#ff0000"}')]
     background = [name for name in raw if str(name).lower() == "background"]
     classes = [
         MaskClass(str(name), str(color)) for name, color in raw.items() if name not in background
@@ -122,7 +119,7 @@ def layout_from_keys(root: str, listing: Listing, read_text: Callable[[str], str
     """Build a layout from relative paths; ``read_text`` reads a colour map's location."""
     tops = {PurePosixPath(rel).parts[0] for rel in listing if PurePosixPath(rel).parts}
     separate = {"train", "test"} & tops
-    problems: list[FileProblem] = []
+    problems: list[Problem] = []
     images: list[LabeledImage] = []
     color_maps: dict[str, tuple[MaskClass, ...]] = {}
     groups: Iterable[tuple[str, DatasetType | None]] = (
@@ -137,12 +134,12 @@ def layout_from_keys(root: str, listing: Listing, read_text: Callable[[str], str
         if color_map:
             color_maps[prefix] = color_map
     if separate and "train" not in separate:
-        problems.append(FileProblem(root, "has test/ but no train/ folder"))
+        problems.append(Problem(root, "has test/ but no train/ folder"))
     if not images:
-        problems.append(FileProblem(root, "holds no images under normal/ or anomaly/"))
+        problems.append(Problem(root, "holds no images under normal/ or anomaly/"))
     distinct = set(color_maps.values())
     if len(distinct) > 1:
-        problems.append(FileProblem(root, "train/ and test/ have different colour maps"))
+        problems.append(Problem(root, "train/ and test/ have different colour maps"))
     color_map = next(iter(distinct)) if distinct else ()
     return DatasetLayout(root, tuple(images), color_map, tuple(problems))
 
@@ -153,8 +150,8 @@ def _scan_group(
     dataset_type: DatasetType | None,
     listing: Listing,
     read_text: Callable[[str], str],
-) -> tuple[list[LabeledImage], tuple[MaskClass, ...], list[FileProblem]]:
-    problems: list[FileProblem] = []
+) -> tuple[list[LabeledImage], tuple[MaskClass, ...], list[Problem]]:
+    problems: list[Problem] = []
     masks = {
         PurePosixPath(rel).stem: rel
         for rel in listing
@@ -166,7 +163,7 @@ def _scan_group(
         color_map, map_problems = parse_color_map(read_text(listing[map_rel]), listing[map_rel])
         problems.extend(map_problems)
     elif masks:
-        problems.append(FileProblem(f"{root}/{prefix}masks", f"masks need a {map_rel} colour map"))
+        problems.append(Problem(f"{root}/{prefix}masks", f"masks need a {map_rel} colour map"))
     images: list[LabeledImage] = []
     used_masks: set[str] = set()
     for rel in sorted(listing):
@@ -180,7 +177,7 @@ def _scan_group(
         if mask_rel is not None:
             used_masks.add(mask_rel)
         elif label is AnomalyClass.ANOMALY and masks:
-            problems.append(FileProblem(listing[rel], f"has no mask in {prefix}masks/"))
+            problems.append(Problem(listing[rel], f"has no mask in {prefix}masks/"))
         images.append(
             LabeledImage(
                 location=listing[rel],
@@ -193,7 +190,7 @@ def _scan_group(
         )
     for stem, rel in sorted(masks.items()):
         if rel not in used_masks:
-            problems.append(FileProblem(listing[rel], f"matches no image named {stem}.*"))
+            problems.append(Problem(listing[rel], f"matches no image named {stem}.*"))
     return images, color_map, problems
 
 
@@ -201,7 +198,7 @@ def scan_folder(folder: str | Path) -> DatasetLayout:
     """Read the layout of a local folder (see the module documentation)."""
     root = Path(folder)
     if not root.is_dir():
-        return DatasetLayout(str(root), (), (), (FileProblem(str(root), "is not a folder"),))
+        return DatasetLayout(str(root), (), (), (Problem(str(root), "is not a folder"),))
     listing = {
         path.relative_to(root).as_posix(): str(path) for path in root.rglob("*") if path.is_file()
     }

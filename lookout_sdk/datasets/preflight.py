@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,9 +28,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from lookout_sdk.api.colors import RGB, hex_color, parse_hex_color
 from lookout_sdk.api.images import MAX_IMAGE_BYTES, MAX_SIDE, MIN_SIDE, sniff_content_type
 from lookout_sdk.api.minimums import Minimums
-from lookout_sdk.datasets.layout import DatasetLayout, FileProblem, LabeledImage
+from lookout_sdk.datasets.layout import DatasetLayout, LabeledImage
 from lookout_sdk.errors import InvalidInputError, MissingExtraError, Problem
 from lookout_sdk.manifests.entry import MaskClass
 from lookout_sdk.records.enums import AnomalyClass, DatasetType
@@ -51,11 +51,9 @@ __all__ = [
 #: A mask with more distinct colours than this is not counted colour by colour.
 MAX_MASK_COLORS = 4096
 _NAMED_COLORS = 8
-_HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6})")
 _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 _PNG_END = b"\x00\x00\x00\x00IEND"  # the zero length and type of the last chunk
 
-RGB = tuple[int, int, int]
 
 
 # ----------------------------------------------------------------------------- public records
@@ -106,7 +104,7 @@ class PreflightReport:
     ``checked`` the number of images checked.
     """
 
-    problems: tuple[FileProblem, ...]
+    problems: tuple[Problem, ...]
     counts: tuple[DatasetCounts, ...]
     image_size: tuple[int, int] | None
     checked: int
@@ -120,7 +118,7 @@ class PreflightReport:
     def raise_for_problems(self) -> None:
         """Raise :class:`PreflightError` listing the problems, if there are any."""
         if self.problems:
-            raise PreflightError("preflight", [Problem(p.path, p.reason) for p in self.problems])
+            raise PreflightError("preflight", self.problems)
 
     def summary(self) -> str:
         """The report as readable lines: what was checked, the counts, each problem."""
@@ -249,7 +247,7 @@ class _Result:
     """What checking one image learned."""
 
     image: LabeledImage
-    problems: tuple[FileProblem, ...]
+    problems: tuple[Problem, ...]
     size: tuple[int, int] | None
     digest: str | None
     classes: frozenset[str] | None  # anomaly classes the mask shows; None: unknown
@@ -286,20 +284,20 @@ class _ImageCheck:
         self._palette = palette
 
     def __call__(self, image: LabeledImage) -> _Result:
-        problems: list[FileProblem] = []
+        problems: list[Problem] = []
         try:
             data = self._read(image.location)
         except Exception as error:
-            problems.append(FileProblem(image.location, f"cannot be read ({error})"))
+            problems.append(Problem(image.location, f"cannot be read ({error})"))
             return _Result(image, tuple(problems), None, None, None)
         if len(data) > MAX_IMAGE_BYTES:
-            problems.append(FileProblem(image.location, _too_big(len(data))))
+            problems.append(Problem(image.location, _too_big(len(data))))
         decoded = _decode(data, mask=False)
-        problems.extend(FileProblem(image.location, reason) for reason in decoded.problems)
+        problems.extend(Problem(image.location, reason) for reason in decoded.problems)
         size = decoded.size
         if size is not None and not all(MIN_SIDE <= side <= MAX_SIDE for side in size):
             problems.append(
-                FileProblem(
+                Problem(
                     image.location,
                     f"is {_size(size)} px; each side must be {MIN_SIDE} to {MAX_SIDE} px",
                 )
@@ -311,19 +309,19 @@ class _ImageCheck:
         return _Result(image, tuple(problems), size, digest, classes)
 
     def _check_mask(
-        self, image: LabeledImage, image_size: tuple[int, int] | None, problems: list[FileProblem]
+        self, image: LabeledImage, image_size: tuple[int, int] | None, problems: list[Problem]
     ) -> frozenset[str] | None:
         where = image.mask or ""
         try:
             data = self._read(where)
         except Exception as error:
-            problems.append(FileProblem(where, f"cannot be read ({error})"))
+            problems.append(Problem(where, f"cannot be read ({error})"))
             return None
         decoded = _decode(data, mask=True)
-        problems.extend(FileProblem(where, reason) for reason in decoded.problems)
+        problems.extend(Problem(where, reason) for reason in decoded.problems)
         if decoded.size is not None and image_size is not None and decoded.size != image_size:
             problems.append(
-                FileProblem(
+                Problem(
                     where,
                     f"is {_size(decoded.size)} px but its image {image.relative} "
                     f"is {_size(image_size)} px",
@@ -340,14 +338,14 @@ class _ImageCheck:
             elif name:
                 classes.add(name)
         if unknown:
-            problems.append(FileProblem(where, _unknown_colors(unknown)))
+            problems.append(Problem(where, _unknown_colors(unknown)))
         if image.label is AnomalyClass.ANOMALY and not classes and not unknown:
             problems.append(
-                FileProblem(where, "mask shows no anomaly (only the background colour)")
+                Problem(where, "mask shows no anomaly (only the background colour)")
             )
         if image.label is AnomalyClass.NORMAL and classes:
             shown = ", ".join(sorted(classes))
-            problems.append(FileProblem(where, f"shows {shown} but its image is labelled normal"))
+            problems.append(Problem(where, f"shows {shown} but its image is labelled normal"))
         return frozenset(classes)
 
 
@@ -396,18 +394,18 @@ def _colors(image: Image.Image) -> list[tuple[int, RGB]] | None:
 # ----------------------------------------------------------------------------- the whole layout
 
 
-def _palette(layout: DatasetLayout) -> tuple[_Palette | None, list[FileProblem]]:
+def _palette(layout: DatasetLayout) -> tuple[_Palette | None, list[Problem]]:
     if not layout.color_map:
         return None, []
-    problems: list[FileProblem] = []
+    problems: list[Problem] = []
     parsed: list[tuple[MaskClass, RGB]] = []
     for mask_class in layout.color_map:
-        rgb = _parse_color(mask_class.color)
+        rgb = parse_hex_color(mask_class.color)
         if rgb is None:
             reason = (
                 f"colour map gives {mask_class.name} {mask_class.color!r}, not a #rrggbb colour"
             )
-            problems.append(FileProblem(layout.root, reason))
+            problems.append(Problem(layout.root, reason))
         else:
             parsed.append((mask_class, rgb))
     by_color: dict[RGB, list[str]] = {}
@@ -415,9 +413,9 @@ def _palette(layout: DatasetLayout) -> tuple[_Palette | None, list[FileProblem]]
         by_color.setdefault(rgb, []).append(mask_class.name)
     for rgb, names in by_color.items():
         if len(names) > 1:
-            reason = f"colour map gives {_hex(rgb)} to each of {', '.join(names)}"
-            problems.append(FileProblem(layout.root, reason))
-    background = _parse_color(layout.color_map[0].color)
+            reason = f"colour map gives {hex_color(rgb)} to each of {', '.join(names)}"
+            problems.append(Problem(layout.root, reason))
+    background = parse_hex_color(layout.color_map[0].color)
     classes = tuple(
         (mask_class.name, rgb)
         for mask_class, rgb in parsed
@@ -433,24 +431,24 @@ def _common_size(results: Sequence[_Result]) -> tuple[int, int] | None:
 
 def _size_mismatches(
     results: Iterable[_Result], common: tuple[int, int] | None
-) -> Iterator[FileProblem]:
+) -> Iterator[Problem]:
     for result in results:
         if result.size is not None and common is not None and result.size != common:
-            yield FileProblem(
+            yield Problem(
                 result.image.location,
                 f"is {_size(result.size)} px but most images are {_size(common)} px; "
                 "all images must have the same size",
             )
 
 
-def _duplicates(results: Iterable[_Result]) -> Iterator[FileProblem]:
+def _duplicates(results: Iterable[_Result]) -> Iterator[Problem]:
     first: dict[str, LabeledImage] = {}
     for result in results:
         if result.digest is None:
             continue
         earlier = first.setdefault(result.digest, result.image)
         if earlier is not result.image:
-            yield FileProblem(
+            yield Problem(
                 result.image.location, f"is the same image as {earlier.relative} (same bytes)"
             )
 
@@ -479,7 +477,7 @@ def _counts(layout: DatasetLayout, results: Sequence[_Result]) -> list[DatasetCo
 
 def _count_problems(
     layout: DatasetLayout, counts: Sequence[DatasetCounts], minimums: Minimums
-) -> Iterator[FileProblem]:
+) -> Iterator[Problem]:
     separate = any(c.dataset_type is DatasetType.TEST for c in counts)
     base = layout.root.rstrip("/") or layout.root
     for dataset in counts:
@@ -495,12 +493,12 @@ def _count_problems(
         have = {"normal": dataset.normal, "anomaly": dataset.anomaly}
         for label, least in needed.items():
             if have[label] < least:
-                yield FileProblem(where, _too_few(name, have[label], label, least))
+                yield Problem(where, _too_few(name, have[label], label, least))
         if layout.segmentation and dataset.anomaly:
             for label, number in dataset.per_label:
                 if number < minimums.per_label:
                     reason = _too_few(name, number, "anomaly", minimums.per_label, label)
-                    yield FileProblem(where, reason)
+                    yield Problem(where, reason)
 
 
 # ----------------------------------------------------------------------------- wording
@@ -529,20 +527,8 @@ def _size(size: tuple[int, int]) -> str:
     return f"{size[0]}x{size[1]}"
 
 
-def _hex(color: RGB) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*color)
-
-
-def _parse_color(text: str) -> RGB | None:
-    match = _HEX_COLOR.fullmatch(text.strip())
-    if match is None:
-        return None
-    value = int(match.group(1), 16)
-    return (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF
-
-
 def _unknown_colors(colors: Sequence[RGB]) -> str:
-    names = sorted(_hex(color) for color in colors)
+    names = sorted(hex_color(color) for color in colors)
     shown = ", ".join(names[:_NAMED_COLORS])
     more = f" and {len(names) - _NAMED_COLORS} more" if len(names) > _NAMED_COLORS else ""
     noun = "colour" if len(names) == 1 else "colours"

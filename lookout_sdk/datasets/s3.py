@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import attrs
 from botocore.exceptions import ClientError
 
-from lookout_sdk.datasets.layout import COLOR_MAP_FILE, DatasetLayout, FileProblem, layout_from_keys
+from lookout_sdk.datasets.layout import COLOR_MAP_FILE, DatasetLayout, layout_from_keys
 from lookout_sdk.errors import InvalidInputError, MissingExtraError, Problem
 from lookout_sdk.records.common import S3Location, S3Object
 
@@ -121,7 +121,7 @@ def scan_s3(s3: S3Client, uri: str) -> DatasetLayout:
     try:
         objects = list_objects(s3, bucket, prefix)
     except ClientError as error:
-        return DatasetLayout(root, (), (), (FileProblem(root, f"cannot be listed ({error})"),))
+        return DatasetLayout(root, (), (), (Problem(root, f"cannot be listed ({error})"),))
     listing = {
         name[len(prefix) :]: s3_uri(bucket, name)
         for name in objects
@@ -137,10 +137,10 @@ def scan_s3(s3: S3Client, uri: str) -> DatasetLayout:
 
 def _read_color_maps(
     s3: S3Client, listing: Mapping[str, str]
-) -> tuple[dict[str, str], list[FileProblem]]:
+) -> tuple[dict[str, str], list[Problem]]:
     """Fetch the colour maps a layout may use, by location; failures become problems."""
     texts: dict[str, str] = {}
-    problems: list[FileProblem] = []
+    problems: list[Problem] = []
     for group in _GROUP_PREFIXES:
         location = listing.get(group + COLOR_MAP_FILE)
         if location is None:
@@ -148,7 +148,7 @@ def _read_color_maps(
         try:
             texts[location] = read_object(s3, location).decode("utf-8")
         except (ClientError, UnicodeDecodeError) as error:
-            problems.append(FileProblem(location, f"cannot be read ({error})"))
+            problems.append(Problem(location, f"cannot be read ({error})"))
     return texts, problems
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import Self
 
-from lookout_sdk.api.colors import RGB, parse_hex_color
+from lookout_sdk.api.colors import DEFAULT_BACKGROUND, RGB, parse_hex_color
 from lookout_sdk.errors import InvalidInputError, LookoutError
 
 __all__ = [
@@ -50,8 +50,6 @@ __all__ = [
 #: The file names of a saved model.
 MODEL_SETTINGS = "model.json"
 MODEL_ARRAYS = "model.npz"
-#: The mask background when the colour map names none (as in ``lookout_sdk.datasets``).
-DEFAULT_BACKGROUND = "#ffffff"
 
 ColorMap = Sequence[tuple[str, str]]
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import attrs
 
+from lookout_sdk._deprecation import warn_deprecated
+from lookout_sdk.api.colors import is_hex_color
 from lookout_sdk.errors import InvalidInputError, Problem
 from lookout_sdk.manifests.entry import BACKGROUND_INDEX, ManifestEntry
 from lookout_sdk.records.common import S3Object
@@ -27,20 +29,14 @@ __all__ = ["MAX_ENTRY_CHARS", "LineProblem", "ManifestError", "ManifestReport", 
 
 #: The longest line the service accepts for one entry.
 MAX_ENTRY_CHARS = 8192
-_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 # The API's AnomalyName shape: what DetectAnomalies can name a class.
 _ANOMALY_NAME = re.compile(r"[a-zA-Z0-9]{1,256}")
 
 
-@attrs.frozen
-class LineProblem:
-    """A problem of one manifest line (numbered from 1)."""
-
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+def LineProblem(line: int, reason: str) -> Problem:  # noqa: N802 - the old class's name
+    """Deprecated: a problem of manifest line ``line``; use ``Problem.at_line(line, reason)``."""
+    warn_deprecated("LineProblem", "lookout_sdk.errors.Problem.at_line")
+    return Problem.at_line(line, reason)
 
 
 class ManifestError(InvalidInputError):
@@ -52,7 +48,7 @@ class ManifestReport:
     """The outcome of :func:`validate_manifest`: the entries read and every problem."""
 
     entries: tuple[ManifestEntry, ...]
-    problems: tuple[LineProblem, ...]
+    problems: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:
@@ -65,9 +61,8 @@ class ManifestReport:
         Each problem's path is ``"<where> <line number>"``.
         """
         if self.problems:
-            raise ManifestError(
-                operation, [Problem(f"{where} {p.line}", p.reason) for p in self.problems]
-            )
+            problems = [Problem(f"{where} {p.line}", p.reason, line=p.line) for p in self.problems]
+            raise ManifestError(operation, problems)
 
 
 def validate_manifest(lines: Iterable[str | ManifestEntry | Mapping[str, Any]]) -> ManifestReport:
@@ -76,17 +71,17 @@ def validate_manifest(lines: Iterable[str | ManifestEntry | Mapping[str, Any]]) 
     Blank text lines are skipped but still counted, so line numbers match the file.
     """
     entries: list[ManifestEntry] = []
-    problems: list[LineProblem] = []
+    problems: list[Problem] = []
     numbered: list[tuple[int, ManifestEntry]] = []
     for number, item in enumerate(lines, start=1):
         entry, reasons = _check_line(item)
-        problems.extend(LineProblem(number, reason) for reason in reasons)
+        problems.extend(Problem.at_line(number, reason) for reason in reasons)
         if entry is not None:
             entries.append(entry)
             if not reasons:
                 numbered.append((number, entry))
     problems.extend(_check_together(numbered))
-    problems.sort(key=lambda p: p.line)
+    problems.sort(key=lambda p: p.line or 0)
     return ManifestReport(entries=tuple(entries), problems=tuple(problems))
 
 
@@ -194,7 +189,7 @@ def _check_mask(entry: ManifestEntry) -> list[str]:
             reasons.append(f"{where}: class-name {name!r} must be letters and digits only")
         elif name.lower() in names:
             reasons.append(f"{where}: class-name {name!r} is listed twice")
-        if not isinstance(color, str) or not _HEX_COLOR.fullmatch(color):
+        if not is_hex_color(color):
             reasons.append(f"{where}: hex-color {color!r} is not #rrggbb")
         elif color.lower() in colors:
             reasons.append(f"{where}: hex-color {color!r} is used twice")
@@ -205,8 +200,8 @@ def _check_mask(entry: ManifestEntry) -> list[str]:
     return reasons
 
 
-def _check_together(numbered: list[tuple[int, ManifestEntry]]) -> list[LineProblem]:
-    problems: list[LineProblem] = []
+def _check_together(numbered: list[tuple[int, ManifestEntry]]) -> list[Problem]:
+    problems: list[Problem] = []
     first_line: dict[str, int] = {}
     class_colors: dict[str, tuple[str, int]] = {}
     segmentation = any(entry.is_segmentation for _, entry in numbered)
@@ -214,13 +209,13 @@ def _check_together(numbered: list[tuple[int, ManifestEntry]]) -> list[LineProbl
         source = entry.source_ref or ""
         if source in first_line:
             problems.append(
-                LineProblem(number, f"{source} is already listed on line {first_line[source]}")
+                Problem.at_line(number, f"{source} is already listed on line {first_line[source]}")
             )
         else:
             first_line[source] = number
         if segmentation and entry.is_anomaly and not entry.is_segmentation:
             problems.append(
-                LineProblem(number, "is an anomaly without a mask in a segmentation dataset")
+                Problem.at_line(number, "is an anomaly without a mask in a segmentation dataset")
             )
         for index, mask_class in entry.color_map.items():
             if index == BACKGROUND_INDEX:
@@ -229,7 +224,7 @@ def _check_together(numbered: list[tuple[int, ManifestEntry]]) -> list[LineProbl
             known = class_colors.setdefault(name, (mask_class.color.lower(), number))
             if known[0] != mask_class.color.lower():
                 problems.append(
-                    LineProblem(
+                    Problem.at_line(
                         number,
                         f"class {mask_class.name!r} is {mask_class.color} here but "
                         f"{known[0]} on line {known[1]}",

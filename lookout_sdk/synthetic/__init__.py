@@ -11,6 +11,7 @@ numpy and scipy (the ``local`` extra).
 from __future__ import annotations
 
 from lookout_sdk.synthetic.categories import (
+    BACKGROUND_COLOR,
     CATEGORIES,
     CATEGORY_DEFECTS,
     DEFECT_COLORS,
@@ -18,7 +19,6 @@ from lookout_sdk.synthetic.categories import (
     TEXTURE_CATEGORIES,
 )
 from lookout_sdk.synthetic.images import (
-    BACKGROUND_COLOR,
     DEFECT_CLASSES,
     SyntheticImage,
     make_image,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BACKGROUND_COLOR",
     "CATEGORIES",
     "CATEGORY_DEFECTS",
     "DEFECT_COLORS",
@@ -25,6 +26,8 @@ CATEGORY_DEFECTS: dict[str, tuple[str, ...]] = {
     "board": ("missing", "shift", "solder", "scratch", "trace_cut"),
     "bracket": ("missing_hole", "chip", "crack", "scratch", "stain"),
 }
+#: The mask colour of the background.
+BACKGROUND_COLOR = "#000000"
 #: The mask colour of every defect class.
 DEFECT_COLORS: dict[str, str] = {
     "scratch": "#ff0000",

@@ -22,12 +22,18 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from lookout_sdk.synthetic.categories import CATEGORIES, CATEGORY_DEFECTS, DEFECT_COLORS
+from lookout_sdk.synthetic.categories import (
+    BACKGROUND_COLOR,
+    CATEGORIES,
+    CATEGORY_DEFECTS,
+    DEFECT_COLORS,
+)
 
 if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = [
+    "BACKGROUND_COLOR",
     "CATEGORIES",
     "CATEGORY_DEFECTS",
     "DEFECT_CLASSES",
@@ -38,8 +44,9 @@ __all__ = [
 ]
 
 #: The defect classes the generator can draw, with their mask colours.
-DEFECT_CLASSES: dict[str, str] = {"scratch": "#ff0000", "hole": "#00ff00", "stain": "#0000ff"}
-BACKGROUND_COLOR = "#000000"
+DEFECT_CLASSES: dict[str, str] = {
+    kind: DEFECT_COLORS[kind] for kind in ("scratch", "hole", "stain")
+}
 
 
 @attrs.frozen
