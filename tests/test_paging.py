@@ -6,6 +6,8 @@ import pytest
 from botocore.stub import Stubber
 
 from lookout_sdk import InvalidInputError, ItemPaged, LookoutVision, PaginationError, ProjectSummary
+from lookout_sdk.api.registry import bundled_paginators
+from lookout_sdk.runtime.paging import list_operation
 
 
 def projects_page(names: list[str], token: str | None = None) -> dict[str, object]:
@@ -109,3 +111,27 @@ def test_first_and_to_list(service: LookoutVision, stubber: Stubber) -> None:
     assert service.list_projects().first() is None
     stubber.add_response("list_projects", projects_page(["x", "y"]), {})
     assert [p.name for p in service.list_projects().to_list()] == ["x", "y"]
+
+
+@pytest.mark.parametrize("operation", sorted(bundled_paginators()))
+def test_list_operation_follows_the_bundled_paginator(operation: str) -> None:
+    spec = bundled_paginators()[operation]
+    sent: list[dict[str, object]] = []
+    pages = iter(
+        [
+            {spec["result_key"]: [1, 2], spec["output_token"]: "next"},
+            {spec["result_key"]: [3]},
+        ]
+    )
+
+    def call(name: str, params: dict[str, object]) -> dict[str, object]:
+        assert name == operation
+        sent.append(params)
+        return next(pages)
+
+    listing = list_operation(call, operation, {"ProjectName": "p"}, str, page_size=2)
+    assert listing.to_list() == ["1", "2", "3"]
+    assert sent == [
+        {"ProjectName": "p", spec["input_token"]: None, spec["limit_key"]: 2},
+        {"ProjectName": "p", spec["input_token"]: "next", spec["limit_key"]: 2},
+    ]

@@ -18,7 +18,7 @@ from lookout_sdk.records.enums import AnomalyClass, DatasetType, ResourceType
 from lookout_sdk.records.operations import DatasetChangeName, DatasetDeleteName, Operation
 from lookout_sdk.resources._base import describe_for, describe_or_none, send_delete
 from lookout_sdk.runtime.batch import DEFAULT_WORKERS
-from lookout_sdk.runtime.paging import ItemPaged
+from lookout_sdk.runtime.paging import ItemPaged, list_operation
 from lookout_sdk.runtime.polling import Poller
 from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
@@ -154,15 +154,15 @@ class Dataset:
             "AfterCreationDate": created_after,
             "SourceRefContains": source_ref_contains,
         }
-        call = self._service.invoker.call
-
-        def fetch(token: str | None, limit: int | None) -> tuple[list[ManifestEntry], str | None]:
-            page = call("ListDatasetEntries", {**filters, "NextToken": token, "MaxResults": limit})
-            # Entries are decoded only when a field is read, so a listing stays cheap.
-            entries = [ManifestEntry.parse(line) for line in page.get("DatasetEntries", ())]
-            return entries, page.get("NextToken")
-
-        return ItemPaged(fetch, page_size=page_size, max_items=max_items)
+        # Entries are decoded only when a field is read, so a listing stays cheap.
+        return list_operation(
+            self._service.invoker.call,
+            "ListDatasetEntries",
+            filters,
+            ManifestEntry.parse,
+            page_size=page_size,
+            max_items=max_items,
+        )
 
     def update_entries(
         self,

@@ -19,7 +19,7 @@ from lookout_sdk.resources.dataset import Dataset, DatasetPoller
 from lookout_sdk.resources.model import Model, ModelPoller
 from lookout_sdk.resources.packaging import PackagingJob
 from lookout_sdk.runtime.batch import DEFAULT_WORKERS
-from lookout_sdk.runtime.paging import ItemPaged
+from lookout_sdk.runtime.paging import ItemPaged, list_operation
 from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
 if TYPE_CHECKING:
@@ -228,14 +228,14 @@ class Project(Taggable):
         self, *, page_size: int | None = None, max_items: int | None = None
     ) -> ItemPaged[ModelSummary]:
         """List the project's model versions, lazily."""
-
-        def fetch(token: str | None, limit: int | None) -> tuple[list[ModelSummary], str | None]:
-            params = {"ProjectName": self.name, "NextToken": token, "MaxResults": limit}
-            page = self._service.invoker.call("ListModels", params)
-            items = [ModelSummary.from_api(self.name, m) for m in page.get("Models", ())]
-            return items, page.get("NextToken")
-
-        return ItemPaged(fetch, page_size=page_size, max_items=max_items)
+        return list_operation(
+            self._service.invoker.call,
+            "ListModels",
+            {"ProjectName": self.name},
+            lambda model: ModelSummary.from_api(self.name, model),
+            page_size=page_size,
+            max_items=max_items,
+        )
 
     # -- packaging jobs -------------------------------------------------------------
 
@@ -247,16 +247,14 @@ class Project(Taggable):
         self, *, page_size: int | None = None, max_items: int | None = None
     ) -> ItemPaged[PackagingJobSummary]:
         """List the project's model packaging jobs, lazily."""
-
-        def fetch(
-            token: str | None, limit: int | None
-        ) -> tuple[list[PackagingJobSummary], str | None]:
-            params = {"ProjectName": self.name, "NextToken": token, "MaxResults": limit}
-            page = self._service.invoker.call("ListModelPackagingJobs", params)
-            jobs = page.get("ModelPackagingJobs", ())
-            return [PackagingJobSummary.from_api(j) for j in jobs], page.get("NextToken")
-
-        return ItemPaged(fetch, page_size=page_size, max_items=max_items)
+        return list_operation(
+            self._service.invoker.call,
+            "ListModelPackagingJobs",
+            {"ProjectName": self.name},
+            PackagingJobSummary.from_api,
+            page_size=page_size,
+            max_items=max_items,
+        )
 
     def _arn(self) -> str:
         return self.describe().arn

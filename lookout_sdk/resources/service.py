@@ -22,7 +22,7 @@ from lookout_sdk.resources.project import Project
 from lookout_sdk.runtime.credentials import defer_credentials
 from lookout_sdk.runtime.endpoints import is_local_endpoint
 from lookout_sdk.runtime.invoker import Invoker
-from lookout_sdk.runtime.paging import ItemPaged
+from lookout_sdk.runtime.paging import ItemPaged, list_operation
 from lookout_sdk.runtime.polling import PollingPolicy, decode_resume_token
 from lookout_sdk.runtime.retry import RetryPolicy
 from lookout_sdk.runtime.transport import PLACEHOLDER_ENDPOINT, BeforeSendHook, Transport
@@ -249,13 +249,14 @@ class LookoutVision:
         self, *, page_size: int | None = None, max_items: int | None = None
     ) -> ItemPaged[ProjectSummary]:
         """List the account's projects, lazily."""
-
-        def fetch(token: str | None, limit: int | None) -> tuple[list[ProjectSummary], str | None]:
-            page = self.invoker.call("ListProjects", {"NextToken": token, "MaxResults": limit})
-            items = [ProjectSummary.from_api(p) for p in page.get("Projects", ())]
-            return items, page.get("NextToken")
-
-        return ItemPaged(fetch, page_size=page_size, max_items=max_items)
+        return list_operation(
+            self.invoker.call,
+            "ListProjects",
+            {},
+            ProjectSummary.from_api,
+            page_size=page_size,
+            max_items=max_items,
+        )
 
     # -- tags ---------------------------------------------------------------------
 

@@ -4,21 +4,29 @@
 stops when the service returns no token, skips an empty page that still carries one,
 and raises :class:`~lookout_sdk.errors.PaginationError` if a token comes back twice
 (the service would otherwise be listed forever).
+
+:func:`list_operation` makes the listing of any list operation from the bundled
+paginator definitions (``paginators-1.json``), which name each operation's input and
+output tokens, its page-size key and the key of its results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
+from lookout_sdk.api.registry import bundled_paginators
 from lookout_sdk.errors import InvalidInputError, PaginationError
 
-__all__ = ["FetchPage", "ItemPaged", "PageIterator"]
+__all__ = ["Call", "FetchPage", "ItemPaged", "PageIterator", "list_operation"]
 
 T = TypeVar("T")
 
 #: Fetch one page: ``(token, page_size) -> (items, next_token)``.
 FetchPage = Callable[[str | None, int | None], tuple[Sequence[T], str | None]]
+
+#: Sends one operation with its parameters and returns the answer (``Invoker.call``).
+Call = Callable[[str, dict[str, Any]], Mapping[str, Any]]
 
 _SERVICE_MAX_PAGE = 100
 
@@ -125,3 +133,29 @@ class ItemPaged(Generic[T]):
     def to_list(self) -> list[T]:
         """Fetch every page and return all items."""
         return list(self)
+
+
+def list_operation(
+    call: Call,
+    operation: str,
+    params: Mapping[str, Any],
+    item: Callable[[Any], T],
+    *,
+    page_size: int | None = None,
+    max_items: int | None = None,
+) -> ItemPaged[T]:
+    """The lazy listing of list operation ``operation`` (``"ListModels"``, say).
+
+    Each page is one ``call(operation, params + token + page size)``; each result is
+    turned into an item by ``item``. The token, page-size and result keys come from the
+    bundled paginator definition of the operation.
+    """
+    paginator = bundled_paginators()[operation]
+    input_token, output_token = paginator["input_token"], paginator["output_token"]
+    limit_key, result_key = paginator["limit_key"], paginator["result_key"]
+
+    def fetch(token: str | None, limit: int | None) -> tuple[list[T], str | None]:
+        page = call(operation, {**params, input_token: token, limit_key: limit})
+        return [item(result) for result in page.get(result_key, ())], page.get(output_token)
+
+    return ItemPaged(fetch, page_size=page_size, max_items=max_items)
