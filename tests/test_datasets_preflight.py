@@ -17,7 +17,7 @@ from PIL import Image, ImageFile
 
 from lookout_sdk.api.images import MAX_IMAGE_BYTES
 from lookout_sdk.datasets.layout import layout_from_keys, scan_folder
-from lookout_sdk.datasets.preflight import (
+from lookout_sdk.datasets.checks import (
     DatasetCounts,
     Minimums,
     PreflightError,

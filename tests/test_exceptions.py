@@ -43,6 +43,7 @@ ALIASES = {
     "lookout_sdk.datasets.manifest",
     "lookout_sdk.datasets.validate",
     "lookout_sdk.datasets.chunks",
+    "lookout_sdk.datasets.preflight",
 }
 
 

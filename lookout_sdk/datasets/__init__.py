@@ -31,10 +31,10 @@ if TYPE_CHECKING:
     from lookout_sdk.datasets.layout import FileProblem as FileProblem
     from lookout_sdk.datasets.layout import LabeledImage as LabeledImage
     from lookout_sdk.datasets.layout import scan_folder as scan_folder
-    from lookout_sdk.datasets.preflight import DatasetCounts as DatasetCounts
-    from lookout_sdk.datasets.preflight import PreflightError as PreflightError
-    from lookout_sdk.datasets.preflight import PreflightReport as PreflightReport
-    from lookout_sdk.datasets.preflight import preflight as preflight
+    from lookout_sdk.datasets.checks import DatasetCounts as DatasetCounts
+    from lookout_sdk.datasets.checks import PreflightError as PreflightError
+    from lookout_sdk.datasets.checks import PreflightReport as PreflightReport
+    from lookout_sdk.datasets.checks import preflight as preflight
     from lookout_sdk.datasets.s3 import UploadItem as UploadItem
     from lookout_sdk.datasets.s3 import UploadReport as UploadReport
     from lookout_sdk.datasets.s3 import scan_s3 as scan_s3
@@ -78,7 +78,7 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(
         ["DatasetCounts", "PreflightError", "PreflightReport", "preflight"],
-        "lookout_sdk.datasets.preflight",
+        "lookout_sdk.datasets.checks",
     ),
     **dict.fromkeys(
         ["UploadItem", "UploadReport", "scan_s3", "upload_files"], "lookout_sdk.datasets.s3"

@@ -4,7 +4,7 @@ The steps, in order, each stopping the import if it finds a problem:
 
 1. read the layout (:mod:`lookout_sdk.datasets.layout`) and, when asked, split a
    single dataset into train and test, stratified by label, with a seed;
-2. preflight every image and mask (:mod:`lookout_sdk.datasets.preflight`): nothing is
+2. preflight every image and mask (:mod:`lookout_sdk.datasets.checks`): nothing is
    uploaded or created when it fails;
 3. build and validate the manifest entries;
 4. upload the images and masks concurrently, skipping those already in S3
@@ -35,7 +35,7 @@ from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
 if TYPE_CHECKING:
     from lookout_sdk.api.minimums import Minimums
-    from lookout_sdk.datasets.preflight import PreflightReport
+    from lookout_sdk.datasets.checks import PreflightReport
     from lookout_sdk.datasets.s3 import UploadReport
     from lookout_sdk.records.dataset import DatasetDescription
     from lookout_sdk.resources.project import Project
@@ -172,7 +172,7 @@ def _checked(
     read: Callable[[str], bytes] | None,
 ) -> tuple[DatasetLayout, PreflightReport]:
     from lookout_sdk.api.minimums import Minimums
-    from lookout_sdk.datasets.preflight import preflight
+    from lookout_sdk.datasets.checks import preflight
 
     if split is not None:
         layout = split_layout(layout, split, seed)
