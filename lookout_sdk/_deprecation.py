@@ -15,10 +15,6 @@ from typing import Any
 
 __all__ = ["moved_module", "warn_deprecated"]
 
-#: Frames that belong to the import machinery, skipped when finding the importer.
-_IMPORT_FRAMES = ("<frozen importlib",)
-
-
 def warn_deprecated(old: str, new: str, *, stacklevel: int = 2) -> None:
     """Warn that ``old`` is deprecated in favour of ``new``.
 
@@ -33,14 +29,20 @@ def warn_deprecated(old: str, new: str, *, stacklevel: int = 2) -> None:
 
 
 def _importer_stacklevel() -> int:
-    """The ``stacklevel`` that reaches the first frame outside the import machinery."""
+    """The ``stacklevel`` (from :func:`moved_module`) that reaches the importing line.
+
+    :func:`warnings.warn` already passes over the frames of ``importlib._bootstrap``
+    without counting them; ``importlib.import_module`` itself is counted and passed.
+    """
     frame = sys._getframe(2)  # the deprecated module's body
     level = 2
     while frame.f_back is not None:
         frame = frame.f_back
-        level += 1
         name = frame.f_code.co_filename
-        if not name.startswith(_IMPORT_FRAMES) and not name.endswith("importlib/__init__.py"):
+        if "importlib" in name and "_bootstrap" in name:
+            continue  # not counted by warnings.warn
+        level += 1
+        if not name.endswith(("importlib/__init__.py", "importlib\\__init__.py")):
             return level
     return level
 

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from botocore.exceptions import ClientError
 
+from lookout_sdk.records.common import S3Location
 from lookout_sdk.records.model import ModelPerformance
+from lookout_sdk.runtime.timeouts import Timeout
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
@@ -90,7 +92,7 @@ def run_demo(
     bucket: str = DEMO_PROJECT,
     project_name: str = DEMO_PROJECT,
     keep: bool = False,
-    timeout: float = 1800.0,
+    timeout: Timeout = 1800.0,
     say: Callable[[str], None] = lambda _: None,
 ) -> DemoSummary:
     """Run the workflow against ``service``; sample images are written in ``workdir``.
@@ -98,6 +100,8 @@ def run_demo(
     ``say`` receives a line for each step as it ends. With ``keep``, the project, its
     datasets and the (stopped) model stay, and new images to try are left in
     ``workdir/new``; otherwise everything the demo made is removed, even after a failure.
+    ``timeout`` bounds each wait (seconds; ``None`` for no limit; ``DEFAULT_TIMEOUT`` for
+    each operation's own default).
     """
     from lookout_sdk.synthetic import make_image, write_dataset_folder
 
@@ -119,23 +123,24 @@ def run_demo(
     finished = False
     try:
         with step("check, upload and import datasets"):
+            destination = S3Location(bucket, f"{project_name}/").uri
             imported = project.import_folder(
-                folder, f"s3://{bucket}/{project_name}/", split=0.3, seed=1, progress=False
+                folder, destination, split=0.3, seed=1, progress=False, timeout=timeout
             )
         datasets = {
             kind.value: {"normal": d.image_stats.normal, "anomaly": d.image_stats.anomaly}
             for kind, d in imported.datasets.items()
         }
         with step("train and evaluate"):
-            output = f"s3://{bucket}/{project_name}/output/"
-            record = project.create_model(output=output).result(timeout=timeout)
+            training = project.create_model(output=S3Location(bucket, f"{project_name}/output/"))
+            record = training.result(timeout)
         if record.performance is not None:
             metrics = record.performance
             say(
                 f"model {record.version}: F1 {metrics.f1_score:.3f}, "
                 f"precision {metrics.precision:.3f}, recall {metrics.recall:.3f}"
             )
-        model = project.model(record.version)
+        model = training.model
         with step("start hosting"):
             model.start(min_inference_units=1).result(timeout=timeout)
         rng = random.Random(2026)

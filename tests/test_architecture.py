@@ -163,9 +163,7 @@ def _type_checking_exports(tree: ast.Module) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "package", ["lookout_sdk", "lookout_sdk.datasets", "lookout_sdk.local"]
-)
+@pytest.mark.parametrize("package", ["lookout_sdk", "lookout_sdk.datasets", "lookout_sdk.local"])
 def test_the_public_export_list_agrees_with_itself(package: str) -> None:
     import importlib
 

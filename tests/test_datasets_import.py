@@ -16,9 +16,9 @@ from moto import mock_aws
 from PIL import Image
 
 from lookout_sdk import DatasetType, LookoutVision, PollingPolicy
+from lookout_sdk.datasets.checks import PreflightError
 from lookout_sdk.datasets.importer import UploadFailedError, split_layout
 from lookout_sdk.datasets.layout import scan_folder
-from lookout_sdk.datasets.checks import PreflightError
 from lookout_sdk.manifests.entry import ManifestEntry, read_manifest
 from lookout_sdk.synthetic import make_image, write_dataset_folder
 from lookout_sdk.testing import InProcessTransport, Reply, error_reply, json_reply

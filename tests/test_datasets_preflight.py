@@ -16,7 +16,6 @@ import pytest
 from PIL import Image, ImageFile
 
 from lookout_sdk.api.images import MAX_IMAGE_BYTES
-from lookout_sdk.datasets.layout import layout_from_keys, scan_folder
 from lookout_sdk.datasets.checks import (
     DatasetCounts,
     Minimums,
@@ -24,6 +23,7 @@ from lookout_sdk.datasets.checks import (
     PreflightReport,
     preflight,
 )
+from lookout_sdk.datasets.layout import layout_from_keys, scan_folder
 from lookout_sdk.errors import InvalidInputError, Problem
 from lookout_sdk.records.enums import DatasetType
 from lookout_sdk.synthetic import make_image, write_dataset_folder

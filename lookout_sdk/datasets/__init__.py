@@ -18,6 +18,10 @@ from lookout_sdk._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from lookout_sdk.api.minimums import Minimums as Minimums
+    from lookout_sdk.datasets.checks import DatasetCounts as DatasetCounts
+    from lookout_sdk.datasets.checks import PreflightError as PreflightError
+    from lookout_sdk.datasets.checks import PreflightReport as PreflightReport
+    from lookout_sdk.datasets.checks import preflight as preflight
     from lookout_sdk.datasets.export import DatasetStatistics as DatasetStatistics
     from lookout_sdk.datasets.export import ExportResult as ExportResult
     from lookout_sdk.datasets.export import dataset_statistics as dataset_statistics
@@ -31,10 +35,6 @@ if TYPE_CHECKING:
     from lookout_sdk.datasets.layout import FileProblem as FileProblem
     from lookout_sdk.datasets.layout import LabeledImage as LabeledImage
     from lookout_sdk.datasets.layout import scan_folder as scan_folder
-    from lookout_sdk.datasets.checks import DatasetCounts as DatasetCounts
-    from lookout_sdk.datasets.checks import PreflightError as PreflightError
-    from lookout_sdk.datasets.checks import PreflightReport as PreflightReport
-    from lookout_sdk.datasets.checks import preflight as preflight
     from lookout_sdk.datasets.s3 import UploadItem as UploadItem
     from lookout_sdk.datasets.s3 import UploadReport as UploadReport
     from lookout_sdk.datasets.s3 import scan_s3 as scan_s3

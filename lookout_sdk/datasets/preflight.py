@@ -9,5 +9,5 @@ from __future__ import annotations
 import lookout_sdk.datasets.checks as _new
 from lookout_sdk._deprecation import moved_module
 
-__all__ = list(_new.__all__)  # noqa: PLE0605 - the new module's public names
+__all__ = list(_new.__all__)
 __getattr__ = moved_module(__name__, _new)

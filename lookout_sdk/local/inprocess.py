@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from lookout_sdk.local.app import LocalBackend
 from lookout_sdk.local.http.wsgi import WsgiTransport
+from lookout_sdk.records.operations import Operation
 from lookout_sdk.resources.service import LookoutVision
 from lookout_sdk.runtime.polling import PollingPolicy
+from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout, check_timeout
 from lookout_sdk.runtime.transport import PLACEHOLDER_ENDPOINT
 
 if TYPE_CHECKING:
@@ -64,12 +66,17 @@ class LocalLookoutVision(LookoutVision):
         """How many of the backend's background jobs are queued or running."""
         return self.backend.worker.pending()
 
-    def finish_work(self, timeout: float | None = None) -> bool:
+    def finish_work(self, timeout: Timeout = DEFAULT_TIMEOUT) -> bool:
         """Wait until the backend's queued work has run; ``False`` if ``timeout`` came first.
 
         A backend that lives only as long as one process (the command line's
         ``--local``) calls this before closing, so acknowledged work is not left queued.
+        ``timeout`` omitted: the longest default timeout of any operation (a training's);
+        ``None``: no limit; a number: seconds.
         """
+        check_timeout(timeout)
+        if timeout is DEFAULT_TIMEOUT:
+            timeout = max(self.polling.timeout_for(operation) for operation in Operation)
         return self.backend.worker.drain(timeout)
 
 
