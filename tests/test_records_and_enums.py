@@ -15,6 +15,8 @@ from lookout_sdk import (
     GreengrassConfiguration,
     InvalidInputError,
     ModelStatus,
+    Operation,
+    Outcome,
     PackagingJobStatus,
     S3Location,
     S3Object,
@@ -134,3 +136,55 @@ def test_records_holding_tags_are_hashable_immutable_and_picklable() -> None:
     with pytest.raises(TypeError):
         config.tags["x"] = "y"  # type: ignore[index]
     assert pickle.loads(pickle.dumps(config)) == config
+
+
+@pytest.mark.parametrize("operation", list(Operation), ids=str)
+def test_enum_helpers_agree_with_every_operation(operation: Operation) -> None:
+    life = operation.lifecycle
+    for status in life.statuses:
+        outcome = operation.outcome(status)
+        if status in life.running:
+            assert not status.is_terminal, status
+            assert outcome is Outcome.RUNNING
+            assert Operation.under_way(status) is not None
+        if status in life.pending:
+            assert outcome is Outcome.RUNNING
+        if status in life.succeeded:
+            assert outcome is Outcome.SUCCEEDED
+        if status in life.failed:
+            assert status.is_failed, status
+            assert status.is_terminal, status
+            assert outcome is Outcome.FAILED
+        if not status.is_terminal:  # in progress for some operation of the resource
+            assert Operation.under_way(status, resource=operation.resource) is not None
+    assert life.running.isdisjoint(life.succeeded | life.failed | life.pending)
+    assert operation.outcome(None) is (
+        Outcome.SUCCEEDED if operation.removes_resource else Outcome.FAILED
+    )
+    assert 0 < operation.default_timeout < float("inf")
+
+
+def test_the_derived_sets_match_the_helpers() -> None:
+    assert {s for s in ModelStatus if s.is_terminal} == MODEL_TERMINAL
+    assert {s for s in ModelStatus if s.is_failed} == MODEL_FAILED
+    assert {s for s in DatasetStatus if s.is_terminal} == DATASET_TERMINAL
+    assert {s for s in DatasetStatus if s.is_failed} == DATASET_FAILED
+    # HOSTED ends StartModel; just after StopModel it means "not begun yet, keep looking"
+    assert ModelStatus.HOSTED.is_terminal
+    assert Operation.STOP_MODEL.outcome(ModelStatus.HOSTED) is Outcome.RUNNING
+    assert Operation.START_MODEL.outcome(ModelStatus.HOSTED) is Outcome.SUCCEEDED
+
+
+def test_under_way_names_the_operation_in_progress() -> None:
+    assert Operation.under_way("TRAINING") is Operation.TRAIN_MODEL
+    assert Operation.under_way(ModelStatus.DELETING) is Operation.DELETE_MODEL
+    assert Operation.under_way("UPDATE_FAILED_ROLLBACK_IN_PROGRESS") is Operation.UPDATE_DATASET
+    assert Operation.under_way("RUNNING") is Operation.PACKAGE_MODEL
+    assert Operation.under_way("TRAINED") is None
+    assert Operation.under_way("NEW_STATUS") is None
+
+
+def test_unknown_statuses_keep_an_operation_running() -> None:
+    assert Operation.TRAIN_MODEL.outcome("QUANTUM_TUNING") is Outcome.RUNNING
+    assert Operation.TRAIN_MODEL.outcome("TRAINING_FAILED") is Outcome.FAILED
+    assert Operation.TRAIN_MODEL.outcome("DELETING") is Outcome.FAILED  # known, not listed
