@@ -10,6 +10,7 @@ import click
 
 from lookout_sdk.cli.options import (
     client_token_option,
+    missing_ok_option,
     output_option,
     project_option,
     wait_options,
@@ -181,6 +182,7 @@ def export(settings: Settings, project: str, dataset_type: str, folder: Path) ->
 @project_option
 @click.argument("dataset_type", type=_TYPES)
 @wait_options(default_timeout=600)
+@missing_ok_option("dataset")
 @client_token_option
 @output_option
 @pass_settings
@@ -190,11 +192,12 @@ def delete(
     dataset_type: str,
     wait: bool,
     timeout: float,
+    missing_ok: bool,
     client_token: str | None,
 ) -> None:
     """Delete a dataset."""
     dataset = settings.service().project(project).dataset(dataset_type)
-    poller = dataset.delete(client_token=client_token)
+    poller = dataset.delete(missing_ok=missing_ok, client_token=client_token)
     if wait:
         wait_for(settings, poller, timeout)
     emit({"deleted": f"{project}/{dataset_type}"}, settings.output)

@@ -10,6 +10,7 @@ import click
 from lookout_sdk.cli.exits import ExitCode, fail
 from lookout_sdk.cli.options import (
     client_token_option,
+    missing_ok_option,
     model_version_option,
     output_option,
     project_option,
@@ -162,6 +163,7 @@ def stop(
 @models.command()
 @project_option
 @click.option("-m", "--model-version", required=True, help="The model version to delete.")
+@missing_ok_option("model version")
 @wait_options(default_timeout=1800)
 @client_token_option
 @output_option
@@ -170,14 +172,14 @@ def delete(
     settings: Settings,
     project: str,
     model_version: str,
+    missing_ok: bool,
+    client_token: str | None,
     wait: bool,
     timeout: float,
-    client_token: str | None,
 ) -> None:
     """Delete a model version (stop it first if it is hosted)."""
-    poller = (
-        settings.service().project(project).model(model_version).delete(client_token=client_token)
-    )
+    model = settings.service().project(project).model(model_version)
+    poller = model.delete(missing_ok=missing_ok, client_token=client_token)
     if wait:
         wait_for(settings, poller, timeout)
     emit({"deleted": f"{project}/{model_version}"}, settings.output)

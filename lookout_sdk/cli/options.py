@@ -12,6 +12,7 @@ from lookout_sdk.cli.settings import Settings
 
 __all__ = [
     "client_token_option",
+    "missing_ok_option",
     "model_version_option",
     "output_option",
     "parse_tags",
@@ -92,6 +93,16 @@ def wait_options(default_timeout: float) -> Callable[[F], F]:
         )(command)
 
     return decorate
+
+
+def missing_ok_option(what: str) -> Callable[[F], F]:
+    """``--missing-ok/--no-missing-ok`` for a delete command (missing is fine by default)."""
+    return click.option(
+        "--missing-ok/--no-missing-ok",
+        default=True,
+        show_default=True,
+        help=f"Whether a {what} that does not exist is an error.",
+    )
 
 
 def client_token_option(command: F) -> F:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from lookout_sdk.cli.options import client_token_option, output_option, timeout_option
+from lookout_sdk.cli.options import (
+    client_token_option,
+    missing_ok_option,
+    output_option,
+    timeout_option,
+)
 from lookout_sdk.cli.output import emit
 from lookout_sdk.cli.settings import Settings, pass_settings
 
@@ -51,12 +56,7 @@ def describe(settings: Settings, name: str) -> None:
     "--force", is_flag=True, help="First stop and delete every model version of the project."
 )
 @timeout_option(1800, "With --force, the most seconds to wait for each model to stop or go.")
-@click.option(
-    "--missing-ok/--no-missing-ok",
-    default=True,
-    show_default=True,
-    help="Whether a project that does not exist is an error.",
-)
+@missing_ok_option("project")
 @client_token_option
 @output_option
 @pass_settings

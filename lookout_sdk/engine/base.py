@@ -18,7 +18,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 import numpy as np
@@ -32,11 +32,13 @@ __all__ = [
     "DEFAULT_BACKGROUND",
     "MODEL_ARRAYS",
     "MODEL_SETTINGS",
+    "CheckedEngine",
     "ColorMap",
     "Engine",
     "EngineError",
     "Prediction",
     "TrainedModel",
+    "TrainingData",
     "check_training_input",
     "load_model",
     "mask_labels",
@@ -218,6 +220,49 @@ def check_training_input(
             "color_map", "the colour map names no anomaly class besides the background"
         )
     return background, classes
+
+
+@attrs.frozen
+class TrainingData:
+    """What :meth:`CheckedEngine.fit` was given, once checked, with the colour map split."""
+
+    normal: Sequence[bytes]
+    anomalous: Sequence[bytes]
+    anomalous_masks: Sequence[bytes | None]
+    color_map: ColorMap
+    background: str
+    classes: tuple[tuple[str, str], ...]
+
+
+class CheckedEngine(Engine, Generic[_M]):
+    """An engine whose input :func:`check_training_input` checks before it trains."""
+
+    #: The fewest normal images this engine trains on.
+    least_normal: ClassVar[int] = 2
+
+    def fit(
+        self,
+        normal: Sequence[bytes],
+        anomalous: Sequence[bytes] = (),
+        anomalous_masks: Sequence[bytes | None] = (),
+        color_map: ColorMap = (),
+    ) -> _M:
+        """Train on encoded images (see :meth:`Engine.fit`).
+
+        Raises:
+            InvalidInputError: fewer than :attr:`least_normal` normal images, masks not
+                matching the anomalous images, or a bad colour map.
+            ImageRejected: an image or mask is not acceptable.
+        """
+        background, classes = check_training_input(
+            normal, anomalous, anomalous_masks, color_map, least_normal=self.least_normal
+        )
+        data = TrainingData(normal, anomalous, anomalous_masks, color_map, background, classes)
+        return self._train(data)
+
+    @abc.abstractmethod
+    def _train(self, data: TrainingData) -> _M:
+        """Train on input that passed the checks."""
 
 
 def split_color_map(color_map: ColorMap) -> tuple[str, tuple[tuple[str, str], ...]]:

@@ -49,27 +49,14 @@ from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 from typing_extensions import Self
 
+from lookout_sdk.engine import base
 from lookout_sdk.engine.alignment import (
     apply_shift,
     estimate_shift,
     reference_image,
     structure_ratio,
 )
-from lookout_sdk.engine.base import (
-    MODEL_ARRAYS,
-    MODEL_SETTINGS,
-    ColorMap,
-    Engine,
-    EngineError,
-    Prediction,
-    TrainedModel,
-    check_training_input,
-    mask_labels,
-    paint_labels,
-    read_settings,
-    register_model,
-    split_color_map,
-)
+from lookout_sdk.engine.base import ColorMap, EngineError, Prediction, TrainedModel
 from lookout_sdk.engine.calibration import best_threshold, logistic
 from lookout_sdk.engine.features import LEVELS, extract_levels
 from lookout_sdk.engine.gaussian import PositionGaussian
@@ -147,7 +134,7 @@ def _head_features(deviations: Sequence[Array], combined: Array) -> Array:
     return np.concatenate(parts, axis=-1)
 
 
-@register_model("lite0-patch")
+@base.register_model("lite0-patch")
 class PatchModel(TrainedModel):
     """A model trained by :class:`PatchEngine` (see the module notes for the method)."""
 
@@ -179,7 +166,7 @@ class PatchModel(TrainedModel):
         self.max_shift = int(max_shift)
         self.map_sigma = float(map_sigma)
         self.color_map = tuple((str(name), str(color)) for name, color in color_map)
-        self.background, self.classes = split_color_map(self.color_map)
+        self.background, self.classes = base.split_color_map(self.color_map)
         if self.color_map and not self.classes:
             raise InvalidInputError.of(
                 "color_map", "the colour map names no anomaly class besides the background"
@@ -246,7 +233,7 @@ class PatchModel(TrainedModel):
             size=own_size,
             anomalous=anomalous,
         )
-        mask_png, anomalies = paint_labels(labels, self.background, self.classes)
+        mask_png, anomalies = base.paint_labels(labels, self.background, self.classes)
         return attrs.evolve(prediction, mask_png=mask_png, anomalies=anomalies)
 
     def cell_classes(self, deviations: Sequence[Array], combined: Array) -> NDArray[np.int32]:
@@ -321,8 +308,8 @@ class PatchModel(TrainedModel):
             arrays["head.weights"] = self.head.weights
             arrays["head.centre"] = self.head.centre
             arrays["head.scale"] = self.head.scale
-        (folder / MODEL_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
-        with (folder / MODEL_ARRAYS).open("wb") as handle:
+        (folder / base.MODEL_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
+        with (folder / base.MODEL_ARRAYS).open("wb") as handle:
             np.savez(handle, **arrays)  # type: ignore[arg-type, unused-ignore]
 
     @classmethod
@@ -336,12 +323,12 @@ class PatchModel(TrainedModel):
         from lookout_sdk.engine.backbone import load_lite0
 
         folder = Path(folder)
-        settings = read_settings(folder)
+        settings = base.read_settings(folder)
         if settings.get("engine") != cls.kind or settings.get("format") != _FORMAT:
             raise EngineError(f"{folder} does not hold a {cls.kind!r} model of format {_FORMAT}")
         if (settings.get("weights") or {}).get("sha256") != load_lite0().source_digest:
             raise EngineError(f"{folder}: trained on other backbone weights than installed")
-        with np.load(folder / MODEL_ARRAYS, allow_pickle=False) as stored:
+        with np.load(folder / base.MODEL_ARRAYS, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
         gaussians = [
             PositionGaussian(
@@ -380,8 +367,11 @@ class PatchModel(TrainedModel):
         )
 
 
-class PatchEngine(Engine):
+class PatchEngine(base.CheckedEngine[PatchModel]):
     """Trains :class:`PatchModel` detectors (see the module notes for the method).
+
+    It needs at least four normal images, and the pretrained weights
+    (:class:`~lookout_sdk.engine.weights.WeightsUnavailable` otherwise).
 
     Args:
         image_size: The working size ``(width, height)``, multiples of 32.
@@ -395,6 +385,8 @@ class PatchEngine(Engine):
         max_shift: The largest shift, in working pixels, alignment searches.
         runtime: The forward pass (``"numpy"``).
     """
+
+    least_normal = 4
 
     def __init__(
         self,
@@ -443,24 +435,9 @@ class PatchEngine(Engine):
             )
         return extract_levels(rgb, runtime=self.runtime)
 
-    def fit(
-        self,
-        normal: Sequence[bytes],
-        anomalous: Sequence[bytes] = (),
-        anomalous_masks: Sequence[bytes | None] = (),
-        color_map: ColorMap = (),
-    ) -> PatchModel:
-        """Train on encoded images (see :meth:`Engine.fit`).
-
-        Raises:
-            ValueError: fewer than four normal images, masks not matching the anomalous
-                images, or a bad colour map.
-            ImageRejected: an image or mask is not acceptable.
-            WeightsUnavailable: the pretrained weights are not installed.
-        """
-        background, classes = check_training_input(
-            normal, anomalous, anomalous_masks, color_map, least_normal=4
-        )
+    def _train(self, data: base.TrainingData) -> PatchModel:
+        normal, anomalous, anomalous_masks = data.normal, data.anomalous, data.anomalous_masks
+        color_map, background, classes = data.color_map, data.background, data.classes
         rgb = self._rgb(normal)
         reference = self._reference(rgb)
         levels = self._levels(rgb, reference)
@@ -524,7 +501,7 @@ class PatchEngine(Engine):
         for (combined, deviations, shift), mask in zip(outputs, masks, strict=True):
             if mask is None:
                 continue
-            labels = mask_labels(decode_mask(mask, self.image_size), colors)
+            labels = base.mask_labels(decode_mask(mask, self.image_size), colors)
             cells = self._cell_labels(apply_shift(labels, shift), combined.shape, len(colors))
             features = _head_features(deviations, combined[None])[0]
             samples.append(features.reshape(-1, features.shape[-1]))

@@ -55,21 +55,8 @@ from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped, unused-ignore]
 from typing_extensions import Self
 
-from lookout_sdk.engine.base import (
-    MODEL_ARRAYS,
-    MODEL_SETTINGS,
-    ColorMap,
-    Engine,
-    EngineError,
-    Prediction,
-    TrainedModel,
-    check_training_input,
-    mask_labels,
-    paint_labels,
-    read_settings,
-    register_model,
-    split_color_map,
-)
+from lookout_sdk.engine import base
+from lookout_sdk.engine.base import ColorMap, EngineError, Prediction, TrainedModel
 from lookout_sdk.engine.calibration import best_threshold, logistic
 from lookout_sdk.engine.images import decode_image, decode_mask, image_header, to_gray_array
 from lookout_sdk.errors import InvalidInputError
@@ -147,7 +134,7 @@ class _Scorer:
         return _top_mean(z_map, self.top_fraction)
 
 
-@register_model("simple")
+@base.register_model("simple")
 class SimpleModel(TrainedModel):
     """A model trained by :class:`SimpleEngine` (see the module notes for the method)."""
 
@@ -175,7 +162,7 @@ class SimpleModel(TrainedModel):
         self.peak_threshold = float(peak_threshold)
         self.image_size = (int(image_size[0]), int(image_size[1]))
         self.color_map = tuple((str(name), str(color)) for name, color in color_map)
-        self.background, self.classes = split_color_map(self.color_map)
+        self.background, self.classes = base.split_color_map(self.color_map)
         if self.color_map and not self.classes:
             raise InvalidInputError.of(
                 "color_map", "the colour map names no anomaly class besides the background"
@@ -303,7 +290,7 @@ class SimpleModel(TrainedModel):
         return np.where(inside, labels[rows, cols][grid], 0).astype(np.int32)
 
     def _paint(self, labels: NDArray[np.int32]) -> tuple[bytes, tuple[tuple[str, float, str], ...]]:
-        return paint_labels(labels, self.background, self.classes)
+        return base.paint_labels(labels, self.background, self.classes)
 
     # ------------------------------------------------------------------- files
 
@@ -325,8 +312,8 @@ class SimpleModel(TrainedModel):
             "relative_level": self.relative_level,
             "color_map": [list(entry) for entry in self.color_map],
         }
-        (folder / MODEL_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
-        with (folder / MODEL_ARRAYS).open("wb") as handle:
+        (folder / base.MODEL_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
+        with (folder / base.MODEL_ARRAYS).open("wb") as handle:
             np.savez(
                 handle,
                 mean=self._scorer.mean,
@@ -343,10 +330,10 @@ class SimpleModel(TrainedModel):
             ValueError: the files are not a model of this engine and format.
         """
         folder = Path(folder)
-        settings = read_settings(folder)
+        settings = base.read_settings(folder)
         if settings.get("engine") != cls.kind or settings.get("format") != _FORMAT:
             raise EngineError(f"{folder} does not hold a {cls.kind!r} model of format {_FORMAT}")
-        with np.load(folder / MODEL_ARRAYS, allow_pickle=False) as arrays:
+        with np.load(folder / base.MODEL_ARRAYS, allow_pickle=False) as arrays:
             mean, std = arrays["mean"], arrays["std"]
             class_means, normal_scores = arrays["class_means"], arrays["normal_scores"]
         width, height = (int(side) for side in settings["image_size"])
@@ -370,8 +357,10 @@ class SimpleModel(TrainedModel):
         )
 
 
-class SimpleEngine(Engine):
+class SimpleEngine(base.CheckedEngine[SimpleModel]):
     """Trains :class:`SimpleModel` detectors (see the module notes for the method).
+
+    It needs at least two normal images.
 
     Args:
         image_size: The working size ``(width, height)``.
@@ -437,23 +426,9 @@ class SimpleEngine(Engine):
                 scores[index] = scorer.score(maps[index])
         return scores, maps
 
-    def fit(
-        self,
-        normal: Sequence[bytes],
-        anomalous: Sequence[bytes] = (),
-        anomalous_masks: Sequence[bytes | None] = (),
-        color_map: ColorMap = (),
-    ) -> SimpleModel:
-        """Train on encoded images (see :meth:`Engine.fit`).
-
-        Raises:
-            ValueError: fewer than two normal images, masks not matching the anomalous
-                images, or a bad colour map.
-            ImageRejected: an image or mask is not acceptable.
-        """
-        background, classes = check_training_input(
-            normal, anomalous, anomalous_masks, color_map, least_normal=2
-        )
+    def _train(self, data: base.TrainingData) -> SimpleModel:
+        normal, anomalous, anomalous_masks = data.normal, data.anomalous, data.anomalous_masks
+        color_map, background, classes = data.color_map, data.background, data.classes
         normal_stack = self._stack(normal)
         held_scores, held_maps = self._held_out(normal_stack)
         scorer = self._scorer(normal_stack)
@@ -518,7 +493,7 @@ def _class_means(
     for features, z_map, mask in zip(signed, maps, masks, strict=False):
         if mask is None:
             continue
-        labels = mask_labels(decode_mask(mask, size), colors)
+        labels = base.mask_labels(decode_mask(mask, size), colors)
         hot = z_map > pixel_threshold
         for k in range(1, len(colors)):
             member = labels == k

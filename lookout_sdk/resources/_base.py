@@ -1,19 +1,32 @@
-"""What every resource handle shares: the service it talks through."""
+"""What every resource handle shares: the service it talks through, pollers, tags."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
 
 from lookout_sdk.errors import ResourceNotFoundError
 from lookout_sdk.records.operations import Operation
+from lookout_sdk.runtime.polling import Poller, StatusCallback
 
 if TYPE_CHECKING:
-    from lookout_sdk.resources.service import LookoutVision
+    from attrs import AttrsInstance
 
-__all__ = ["Taggable", "describe_for", "describe_or_none", "send_delete"]
+    from lookout_sdk.resources.service import LookoutVision
+    from lookout_sdk.runtime.polling import StatusRecord
+
+__all__ = ["ResourcePoller", "Taggable", "describe_for", "describe_or_none", "send_delete"]
 
 T = TypeVar("T")
+#: A resource handle (``Model``, ``Dataset``, ``PackagingJob``): a frozen attrs class.
+H = TypeVar("H", bound="AttrsInstance")
+#: What a resource poller ends with.
+R = TypeVar("R", bound="StatusRecord | None")
+#: Handle fields as resume tokens name them (the others keep their own names).
+_TOKEN_KEYS = {"project_name": "project", "job_name": "job"}
+_UNSET: Any = object()
 
 
 def describe_or_none(describe: Callable[[], T]) -> T | None:
@@ -33,6 +46,39 @@ def describe_for(operation: Operation, describe: Callable[[], T]) -> Callable[[]
     if operation.removes_resource:
         return lambda: describe_or_none(describe)
     return describe
+
+
+class ResourcePoller(Poller[R], Generic[H, R]):
+    """A poller of an operation on the resource whose handle it holds.
+
+    Its identity (and so its resume token) comes from the handle's fields, and it
+    describes the resource through the handle.
+    """
+
+    def __init__(
+        self,
+        handle: H,
+        operation: Operation,
+        *,
+        on_status: StatusCallback[R] | None = None,
+        initial: R = _UNSET,
+    ) -> None:
+        self._handle = handle
+        service: Any = getattr(handle, "_service")  # noqa: B009 - the handles' private field
+        identity = {
+            _TOKEN_KEYS.get(field.name, field.name): str(getattr(handle, field.name))
+            for field in attrs.fields(type(handle))
+            if field.name != "_service"
+        }
+        options: dict[str, Any] = {} if initial is _UNSET else {"initial": initial}
+        super().__init__(
+            operation=operation,
+            identity=identity,
+            fetch=describe_for(operation, getattr(handle, "describe")),  # noqa: B009
+            policy=service.polling,
+            on_status=on_status,
+            **options,
+        )
 
 
 def send_delete(

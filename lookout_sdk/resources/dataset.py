@@ -16,10 +16,10 @@ from lookout_sdk.manifests.validate import validate_manifest
 from lookout_sdk.records.dataset import DatasetDescription
 from lookout_sdk.records.enums import AnomalyClass, DatasetType, ResourceType
 from lookout_sdk.records.operations import DatasetChangeName, DatasetDeleteName, Operation
-from lookout_sdk.resources._base import describe_for, describe_or_none, send_delete
+from lookout_sdk.resources._base import ResourcePoller, describe_or_none, send_delete
 from lookout_sdk.runtime.batch import DEFAULT_WORKERS
 from lookout_sdk.runtime.paging import ItemPaged, list_operation
-from lookout_sdk.runtime.polling import Poller
+from lookout_sdk.runtime.polling import StatusCallback
 from lookout_sdk.runtime.timeouts import DEFAULT_TIMEOUT, Timeout
 
 if TYPE_CHECKING:
@@ -36,6 +36,9 @@ R = TypeVar("R", bound="DatasetDescription | None")
 DatasetChange = Literal[Operation.CREATE_DATASET, Operation.UPDATE_DATASET] | DatasetChangeName
 #: The operation whose poller ends when the dataset is gone.
 DatasetDelete = Literal[Operation.DELETE_DATASET] | DatasetDeleteName
+#: ``on_status`` of a dataset poller, and of one that ends when the dataset is gone.
+OnDataset = StatusCallback[DatasetDescription] | None
+OnGone = StatusCallback["DatasetDescription | None"] | None
 
 
 #: What dataset changes can be given as.
@@ -63,33 +66,22 @@ def encode_changes(changes: ChangeLines) -> bytes:
     return dump_manifest(report.entries).encode("utf-8")
 
 
-class DatasetPoller(Poller[R]):
+class DatasetPoller(ResourcePoller["Dataset", R]):
     """A poller of a dataset operation; :attr:`dataset` is the dataset's handle.
 
     ``R`` is :class:`~lookout_sdk.DatasetDescription`, or ``DatasetDescription | None``
     for a deletion (``None`` once the dataset is gone).
     """
 
-    def __init__(
-        self,
-        dataset: Dataset,
-        operation: Operation,
-        *,
-        on_status: Callable[[str, R], None] | None = None,
-    ) -> None:
-        self._dataset = dataset
-        super().__init__(
-            operation=operation,
-            identity={"project": dataset.project_name, "dataset_type": dataset.dataset_type.value},
-            fetch=describe_for(operation, dataset.describe),
-            policy=dataset._service.polling,
-            on_status=on_status,
-        )
-
     @property
     def dataset(self) -> Dataset:
         """The dataset this operation acts on."""
-        return self._dataset
+        return self._handle
+
+
+#: The pollers of dataset operations: until a change is done, or until the dataset is gone.
+ChangePoller = DatasetPoller[DatasetDescription]
+GonePoller = DatasetPoller[DatasetDescription | None]
 
 
 @attrs.frozen
@@ -231,40 +223,22 @@ class Dataset:
         return export_dataset(self, folder, s3=self._service.s3_client(), workers=workers)
 
     @overload
-    def poller(
-        self,
-        operation: DatasetChange,
-        *,
-        on_status: Callable[[str, DatasetDescription], None] | None = None,
-    ) -> DatasetPoller[DatasetDescription]: ...
-
+    def poller(self) -> ChangePoller: ...
+    @overload
+    def poller(self, operation: DatasetChange, *, on_status: OnDataset = None) -> ChangePoller: ...
+    @overload
+    def poller(self, operation: DatasetDelete, *, on_status: OnGone = None) -> GonePoller: ...
     @overload
     def poller(
-        self,
-        operation: DatasetDelete,
-        *,
-        on_status: Callable[[str, DatasetDescription | None], None] | None = None,
-    ) -> DatasetPoller[DatasetDescription | None]: ...
-
-    @overload
-    def poller(
-        self, *, on_status: Callable[[str, DatasetDescription], None] | None = None
-    ) -> DatasetPoller[DatasetDescription]: ...
-
-    @overload
-    def poller(
-        self,
-        operation: Operation | str,
-        *,
-        on_status: Callable[[str, Any], None] | None = None,
-    ) -> DatasetPoller[DatasetDescription] | DatasetPoller[DatasetDescription | None]: ...
+        self, operation: Operation | str, *, on_status: StatusCallback[Any] | None = None
+    ) -> ChangePoller | GonePoller: ...
 
     def poller(
         self,
         operation: Operation | str | None = None,
         *,
-        on_status: Callable[[str, Any], None] | None = None,
-    ) -> DatasetPoller[DatasetDescription] | DatasetPoller[DatasetDescription | None]:
+        on_status: StatusCallback[Any] | None = None,
+    ) -> ChangePoller | GonePoller:
         """A poller for the dataset operation under way, for example to wait in another process.
 
         ``operation`` is :attr:`Operation.CREATE_DATASET`, ``UPDATE_DATASET`` or

@@ -15,10 +15,10 @@ from lookout_sdk.records.enums import ResourceType
 from lookout_sdk.records.model import ModelDescription
 from lookout_sdk.records.operations import ModelChangeName, ModelDeleteName, Operation
 from lookout_sdk.records.packaging import GreengrassConfiguration, PackagingJobDescription
-from lookout_sdk.resources._base import Taggable, describe_for, describe_or_none, send_delete
+from lookout_sdk.resources._base import ResourcePoller, Taggable, describe_or_none, send_delete
 from lookout_sdk.resources.packaging import PackagingJob, PackagingJobPoller
 from lookout_sdk.runtime.batch import DEFAULT_WORKERS, BatchItem, map_bounded, pick_workers
-from lookout_sdk.runtime.polling import Poller
+from lookout_sdk.runtime.polling import StatusCallback
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
@@ -33,39 +33,21 @@ ModelChange = (
 )
 #: The operation whose poller ends when the model is gone.
 ModelDelete = Literal[Operation.DELETE_MODEL] | ModelDeleteName
-_UNSET: Any = object()
+OnModel = StatusCallback[ModelDescription]
+OnModelOrGone = StatusCallback["ModelDescription | None"]
 
 
-class ModelPoller(Poller[R]):
+class ModelPoller(ResourcePoller["Model", R]):
     """A poller of a model operation; :attr:`model` is the model's handle.
 
     ``R`` is :class:`~lookout_sdk.ModelDescription`, or ``ModelDescription | None`` for a
     deletion (``None`` once the model is gone).
     """
 
-    def __init__(
-        self,
-        model: Model,
-        operation: Operation,
-        *,
-        on_status: Callable[[str, R], None] | None = None,
-        initial: R = _UNSET,
-    ) -> None:
-        self._model = model
-        options: dict[str, Any] = {} if initial is _UNSET else {"initial": initial}
-        super().__init__(
-            operation=operation,
-            identity={"project": model.project_name, "version": model.version},
-            fetch=describe_for(operation, model.describe),
-            policy=model._service.polling,
-            on_status=on_status,
-            **options,
-        )
-
     @property
     def model(self) -> Model:
         """The model version this operation acts on."""
-        return self._model
+        return self._handle
 
 
 @attrs.frozen
@@ -198,22 +180,16 @@ class Model(Taggable):
             "StartModelPackagingJob", params, client_token=client_token
         )
         job = PackagingJob(self._service, self.project_name, answer["JobName"])
-        return PackagingJobPoller(job, on_status=on_status)
+        return PackagingJobPoller(job, Operation.PACKAGE_MODEL, on_status=on_status)
 
     @overload
     def poller(
-        self,
-        operation: ModelChange,
-        *,
-        on_status: Callable[[str, ModelDescription], None] | None = None,
+        self, operation: ModelChange, *, on_status: OnModel | None = None
     ) -> ModelPoller[ModelDescription]: ...
 
     @overload
     def poller(
-        self,
-        operation: ModelDelete,
-        *,
-        on_status: Callable[[str, ModelDescription | None], None] | None = None,
+        self, operation: ModelDelete, *, on_status: OnModelOrGone | None = None
     ) -> ModelPoller[ModelDescription | None]: ...
 
     @overload
@@ -221,7 +197,7 @@ class Model(Taggable):
         self,
         operation: Operation | str | None = None,
         *,
-        on_status: Callable[[str, Any], None] | None = None,
+        on_status: StatusCallback[Any] | None = None,
         kind: str | None = None,
     ) -> ModelPoller[ModelDescription] | ModelPoller[ModelDescription | None]: ...
 
@@ -229,7 +205,7 @@ class Model(Taggable):
         self,
         operation: Operation | str | None = None,
         *,
-        on_status: Callable[[str, Any], None] | None = None,
+        on_status: StatusCallback[Any] | None = None,
         kind: str | None = None,
     ) -> ModelPoller[ModelDescription] | ModelPoller[ModelDescription | None]:
         """A poller for the model operation under way, for example to wait in another process.

@@ -14,8 +14,7 @@ from lookout_sdk.records.common import S3Object
 from lookout_sdk.records.enums import ResourceType
 from lookout_sdk.records.operations import Operation, PackagingName
 from lookout_sdk.records.packaging import PackagingJobDescription
-from lookout_sdk.resources._base import describe_or_none
-from lookout_sdk.runtime.polling import Poller
+from lookout_sdk.resources._base import ResourcePoller, describe_or_none
 
 if TYPE_CHECKING:
     from lookout_sdk.resources.service import LookoutVision
@@ -23,28 +22,13 @@ if TYPE_CHECKING:
 __all__ = ["PackagingJob", "PackagingJobPoller"]
 
 
-class PackagingJobPoller(Poller[PackagingJobDescription]):
+class PackagingJobPoller(ResourcePoller["PackagingJob", PackagingJobDescription]):
     """A poller of a model packaging job; :attr:`job` is the job's handle."""
-
-    def __init__(
-        self,
-        job: PackagingJob,
-        *,
-        on_status: Callable[[str, PackagingJobDescription], None] | None = None,
-    ) -> None:
-        self._job = job
-        super().__init__(
-            operation=Operation.PACKAGE_MODEL,
-            identity={"project": job.project_name, "job": job.job_name},
-            fetch=job.describe,
-            policy=job._service.polling,
-            on_status=on_status,
-        )
 
     @property
     def job(self) -> PackagingJob:
         """The packaging job this poller follows."""
-        return self._job
+        return self._handle
 
 
 @attrs.frozen
@@ -110,5 +94,5 @@ class PackagingJob:
         Raises:
             InvalidInputError: ``operation`` is not the packaging operation.
         """
-        Operation.parse(operation, resource=ResourceType.MODEL_PACKAGE_JOB)
-        return PackagingJobPoller(self, on_status=on_status)
+        chosen = Operation.parse(operation, resource=ResourceType.MODEL_PACKAGE_JOB)
+        return PackagingJobPoller(self, chosen, on_status=on_status)

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -37,6 +37,7 @@ __all__ = [
     "Outcome",
     "Poller",
     "PollingPolicy",
+    "StatusCallback",
     "StatusRecord",
     "decode_resume_token",
 ]
@@ -60,6 +61,10 @@ class StatusRecord(Protocol):
 
 
 T = TypeVar("T", bound="StatusRecord | None")
+R = TypeVar("R")
+
+#: What ``on_status`` takes: a function called with ``(status, record)`` on each change.
+StatusCallback: TypeAlias = Callable[[str, R], None]
 
 
 def _timeouts(value: Mapping[Operation | str, float]) -> Mapping[Operation | str, float]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lookout_sdk.errors import LookoutError
 
 __all__ = [
+    "ERRORS_BY_CODE",
     "BadDigest",
     "BucketNotEmpty",
     "EntityTooLarge",
@@ -25,10 +28,20 @@ __all__ = [
 
 
 class ObjectStoreError(LookoutError):
-    """A refused object-store request, with the S3 error code and HTTP status it maps to."""
+    """A refused object-store request, with the S3 error code and HTTP status it maps to.
+
+    A subclass declared with ``status=`` stands for the S3 error code of its own name
+    and is listed in :data:`ERRORS_BY_CODE`; one declared without it shares its parent's.
+    """
 
     code = "InternalError"
     http_status = 500
+
+    def __init_subclass__(cls, *, status: int | None = None, **options: Any) -> None:
+        super().__init_subclass__(**options)
+        if status is not None:
+            cls.code, cls.http_status = cls.__name__, status
+            ERRORS_BY_CODE[cls.code] = cls
 
     def __init__(
         self,
@@ -48,88 +61,60 @@ class ObjectStoreError(LookoutError):
             self.http_status = http_status
 
 
-class NoSuchBucket(ObjectStoreError):  # noqa: N818 - S3's error code
+#: The error classes of S3 error codes, by code.
+ERRORS_BY_CODE: dict[str, type[ObjectStoreError]] = {}
+
+# S3's error codes name these classes, hence the names without "Error".
+# ruff: noqa: N818
+
+
+class NoSuchBucket(ObjectStoreError, status=404):
     """The bucket does not exist."""
 
-    code = "NoSuchBucket"
-    http_status = 404
 
-
-class NoSuchKey(ObjectStoreError):  # noqa: N818 - S3's error code
+class NoSuchKey(ObjectStoreError, status=404):
     """The bucket holds no object with that key."""
 
-    code = "NoSuchKey"
-    http_status = 404
 
-
-class NoSuchUpload(ObjectStoreError):  # noqa: N818 - S3's error code
+class NoSuchUpload(ObjectStoreError, status=404):
     """No multipart upload with that id is in progress for that key."""
 
-    code = "NoSuchUpload"
-    http_status = 404
 
-
-class BucketNotEmpty(ObjectStoreError):  # noqa: N818 - S3's error code
+class BucketNotEmpty(ObjectStoreError, status=409):
     """Only an empty bucket can be deleted."""
 
-    code = "BucketNotEmpty"
-    http_status = 409
 
-
-class InvalidArgument(ObjectStoreError, ValueError):  # noqa: N818 - S3's error code
+class InvalidArgument(ObjectStoreError, ValueError, status=400):
     """A request argument S3 would refuse."""
-
-    code = "InvalidArgument"
-    http_status = 400
 
 
 class InvalidObjectName(InvalidArgument):
     """A bucket name or key that S3 (or this store's path-safety rules) refuses."""
 
 
-class MetadataTooLarge(InvalidArgument):
+class MetadataTooLarge(InvalidArgument, status=400):
     """User metadata over :data:`MAX_METADATA_BYTES`."""
 
-    code = "MetadataTooLarge"
 
-
-class InvalidRange(ObjectStoreError):  # noqa: N818 - S3's error code
+class InvalidRange(ObjectStoreError, status=416):
     """A byte range that starts past the end of the object."""
 
-    code = "InvalidRange"
-    http_status = 416
 
-
-class BadDigest(ObjectStoreError):  # noqa: N818 - S3's error code
+class BadDigest(ObjectStoreError, status=400):
     """The bytes received do not match the digest the client sent with them."""
 
-    code = "BadDigest"
-    http_status = 400
 
-
-class EntityTooLarge(ObjectStoreError):  # noqa: N818 - S3's error code
+class EntityTooLarge(ObjectStoreError, status=400):
     """A body over the size this server accepts in one request."""
 
-    code = "EntityTooLarge"
-    http_status = 400
 
-
-class EntityTooSmall(ObjectStoreError):  # noqa: N818 - S3's error code
+class EntityTooSmall(ObjectStoreError, status=400):
     """A multipart part, other than the last, under :data:`MIN_PART_SIZE`."""
 
-    code = "EntityTooSmall"
-    http_status = 400
 
-
-class InvalidPart(ObjectStoreError):  # noqa: N818 - S3's error code
+class InvalidPart(ObjectStoreError, status=400):
     """A part named in CompleteMultipartUpload is missing or has another ETag."""
 
-    code = "InvalidPart"
-    http_status = 400
 
-
-class InvalidPartOrder(ObjectStoreError):  # noqa: N818 - S3's error code
+class InvalidPartOrder(ObjectStoreError, status=400):
     """CompleteMultipartUpload must list its parts in ascending order."""
-
-    code = "InvalidPartOrder"
-    http_status = 400

@@ -23,19 +23,12 @@ from lookout_sdk.local.objects.base import (
     utc_now,
 )
 from lookout_sdk.local.objects.errors import (
-    BadDigest,
-    BucketNotEmpty,
-    EntityTooLarge,
-    EntityTooSmall,
+    ERRORS_BY_CODE,
     InvalidArgument,
     InvalidObjectName,
-    InvalidPart,
-    InvalidPartOrder,
     InvalidRange,
-    MetadataTooLarge,
     NoSuchBucket,
     NoSuchKey,
-    NoSuchUpload,
     ObjectStoreError,
 )
 
@@ -45,22 +38,6 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- S3
 
-_ERRORS: dict[str, type[ObjectStoreError]] = {
-    cls.code: cls
-    for cls in (
-        NoSuchBucket,
-        NoSuchKey,
-        NoSuchUpload,
-        BucketNotEmpty,
-        MetadataTooLarge,
-        InvalidRange,
-        BadDigest,
-        EntityTooLarge,
-        EntityTooSmall,
-        InvalidPart,
-        InvalidPartOrder,
-    )
-}
 _NAME_ERRORS = ("InvalidBucketName", "KeyTooLongError", "InvalidArgument")
 
 
@@ -87,10 +64,10 @@ class S3ObjectStore(StoreHelpers):
             code = str(details.get("Code", "InternalError"))
             message = str(details.get("Message", "") or code)
             status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
-            if code in _ERRORS:
-                raise _ERRORS[code](message, bucket=bucket, key=key) from error
             if code in _NAME_ERRORS:
                 raise InvalidObjectName(message, bucket=bucket, key=key, code=code) from error
+            if code in ERRORS_BY_CODE:
+                raise ERRORS_BY_CODE[code](message, bucket=bucket, key=key) from error
             if code in ("404", "NotFound") and key is not None:
                 if not self.bucket_exists(str(bucket)):
                     raise NoSuchBucket(message, bucket=bucket) from error

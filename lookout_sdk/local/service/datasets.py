@@ -25,11 +25,8 @@ __all__ = [
     "update_dataset_entries",
 ]
 
-_BUSY = (
-    DatasetStatus.CREATE_IN_PROGRESS,
-    DatasetStatus.UPDATE_IN_PROGRESS,
-    DatasetStatus.DELETE_IN_PROGRESS,
-)
+#: A dataset in one of these statuses has a change under way (from the lifecycle table).
+_BUSY = frozenset(status for status in DatasetStatus if not status.is_terminal)
 
 
 def require_dataset(db: sqlite3.Connection, project: str, kind: str) -> sqlite3.Row:
