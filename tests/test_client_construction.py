@@ -304,3 +304,61 @@ def test_an_endpoint_on_this_machine_is_polled_quickly(endpoint: str, quick: boo
         LookoutVision(region_name="us-east-1", endpoint_url=endpoint, polling=chosen).polling
         is chosen
     )
+
+
+# ----------------------------------------------------------------------------- transports
+
+
+def test_a_transport_answers_both_clients_with_a_placeholder_endpoint() -> None:
+    from lookout_sdk.testing import InProcessTransport, Reply, json_reply
+
+    def answer(request: Any) -> Reply:
+        if "/2020-11-20/" in str(request.url):
+            return json_reply({"Projects": [{"ProjectName": "p", "ProjectArn": "arn:p"}]})
+        return Reply(
+            200,
+            {"Content-Type": "application/xml"},
+            b"<ListAllMyBucketsResult><Buckets><Bucket><Name>parts</Name></Bucket></Buckets></ListAllMyBucketsResult>",
+        )
+
+    transport = InProcessTransport(answer)
+    closed: list[bool] = []
+    transport.close = lambda: closed.append(True)  # type: ignore[method-assign]
+    service = LookoutVision(region_name="us-east-1", transport=transport)
+    assert service.client.meta.endpoint_url == "http://lookout.localhost"
+    assert [p.name for p in service.list_projects()] == ["p"]
+    assert [b["Name"] for b in service.s3_client().list_buckets()["Buckets"]] == ["parts"]
+    assert len(transport.requests) == 2
+    service.close()
+    assert closed == [True]
+
+
+def test_a_transport_must_have_a_handle_method() -> None:
+    with pytest.raises(InvalidInputError, match="transport"):
+        LookoutVision(region_name="us-east-1", transport=object())  # type: ignore[arg-type]
+
+
+def test_local_without_its_entry_point_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    from lookout_sdk import BackendUnavailableError
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_: [])
+    with pytest.raises(BackendUnavailableError, match=r"pip install 'lookout-sdk\[local\]'") as e:
+        LookoutVision.local("unused")
+    assert isinstance(e.value, ModuleNotFoundError)
+    assert e.value.backend == "local"
+
+
+def test_local_with_a_missing_dependency_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    from lookout_sdk import BackendUnavailableError
+
+    class Broken:
+        def load(self) -> Any:
+            raise ModuleNotFoundError("No module named 'werkzeug'")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **_: [Broken()])
+    with pytest.raises(BackendUnavailableError, match="werkzeug"):
+        LookoutVision.local("unused")

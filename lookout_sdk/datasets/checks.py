@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DatasetCounts",
-    "Minimums",
     "PreflightError",
     "PreflightReport",
     "preflight",

@@ -46,13 +46,8 @@ class LocalLookoutVision(LookoutVision):
         s3: BaseClient | None = None,
         owns_backend: bool = False,
     ) -> None:
-        import boto3
-
-        session = boto3.Session(
-            aws_access_key_id="local", aws_secret_access_key="local", region_name=region_name
-        )
         super().__init__(
-            session=session,
+            region_name=region_name,
             retry=retry,
             polling=polling or PollingPolicy.quick(),
             s3=s3,

@@ -84,8 +84,10 @@ class LookoutVision:
         transport: answers the Lookout for Vision client's requests, and those of the
             S3 client the SDK makes, in this process instead of the network (see
             :class:`~lookout_sdk.runtime.transport.Transport`); both clients then name
-            a placeholder endpoint unless one is given. The clients stay real: their
-            serialisation, signing, retries and parsing all run.
+            a placeholder endpoint unless one is given, and (without a ``session`` or
+            ``profile_name``) sign with placeholder credentials, since nothing leaves
+            the process. The clients stay real: their serialisation, signing, retries
+            and parsing all run.
 
     Raises:
         InvalidInputError: options that exclude each other are combined.
@@ -117,8 +119,10 @@ class LookoutVision:
         self._s3 = s3
         self._transport = transport
         self._closers: list[Callable[[], None]] = []
-        if transport is not None and endpoint_url is None and client is None:
-            endpoint_url = PLACEHOLDER_ENDPOINT
+        if transport is not None and client is None:
+            endpoint_url = endpoint_url or PLACEHOLDER_ENDPOINT
+            if session is None and profile_name is None:
+                session = _placeholder_session(region_name)
         if client is not None:
             others = {
                 "session": session,
@@ -292,6 +296,15 @@ class LookoutVision:
         if operation.resource is ResourceType.DATASET:
             return project.dataset(ids[key]).poller(operation)
         return project.packaging_job(ids[key]).poller()
+
+
+def _placeholder_session(region_name: str | None) -> boto3.Session:
+    """A session whose credentials only sign requests a transport answers in-process."""
+    import boto3
+
+    return boto3.Session(
+        aws_access_key_id="transport", aws_secret_access_key="transport", region_name=region_name
+    )
 
 
 def _backend(name: str) -> Callable[..., Any]:
