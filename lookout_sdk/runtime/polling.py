@@ -120,20 +120,22 @@ _UNSET: Any = object()
 class _Backoff:
     """The pause before each next look: short at first and after every change of status."""
 
-    def __init__(self, poller: Poller[Any], policy: PollingPolicy, deadline: float | None) -> None:
-        self._poller = poller
+    def __init__(
+        self, status: Callable[[], str | None], policy: PollingPolicy, deadline: float | None
+    ) -> None:
+        self._current = status
         self._policy = policy
         self._deadline = deadline
         self._delay = policy.initial_delay
-        self._status = poller.status()
+        self._status = status()
 
     def out_of_time(self, _: tenacity.RetryCallState) -> bool:
         return self._deadline is not None and self._deadline - self._policy.clock() <= 0
 
     def pause(self, _: tenacity.RetryCallState) -> float:
-        if self._poller.status() != self._status:  # something moved: look again soon
+        if self._current() != self._status:  # something moved: look again soon
             self._delay = self._policy.initial_delay
-            self._status = self._poller.status()
+            self._status = self._current()
         pause = self._delay
         if self._deadline is not None:
             pause = min(pause, self._deadline - self._policy.clock())
@@ -247,7 +249,7 @@ class Poller(Generic[T]):
 
         limit = self._limit(timeout)
         deadline = None if limit is None else self._policy.clock() + limit
-        backoff = _Backoff(self, self._policy, deadline)
+        backoff = _Backoff(self.status, self._policy, deadline)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_result(lambda outcome: outcome is Outcome.RUNNING),
             stop=backoff.out_of_time,

@@ -34,6 +34,20 @@ def test_projects(lookout: Lookout) -> None:
     assert table.stdout.strip() == "(none)"
 
 
+def test_deleting_what_is_gone_is_fine_unless_asked(lookout: Lookout) -> None:
+    lookout.json("projects", "create", "boards")
+    gone = {
+        "datasets": ("datasets", "delete", "-p", "boards", "train"),
+        "models": ("models", "delete", "-p", "boards", "-m", "7"),
+    }
+    for words in gone.values():
+        assert lookout(*words).exit_code == 0  # --missing-ok is the default
+        refused = lookout(*words, "--no-missing-ok")
+        assert refused.exit_code == 1
+        assert "ResourceNotFoundException" in refused.stderr
+    assert lookout("projects", "delete", "nowhere", "--no-missing-ok").exit_code == 1
+
+
 def test_datasets_from_a_folder_and_back(lookout: Lookout, tmp_path: Path) -> None:
     folder = write_dataset_folder(tmp_path / "parts", normal=34, anomaly=34, seed=5)
     lookout.json("projects", "create", "parts")
