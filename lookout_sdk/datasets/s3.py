@@ -34,6 +34,7 @@ from botocore.exceptions import ClientError
 from lookout_sdk.datasets.layout import COLOR_MAP_FILE, DatasetLayout, layout_from_keys
 from lookout_sdk.errors import InvalidInputError, MissingExtraError, Problem
 from lookout_sdk.records.common import S3Location, S3Object
+from lookout_sdk.runtime.batch import DEFAULT_WORKERS
 
 __all__ = [
     "PUT_LIMIT",
@@ -219,7 +220,7 @@ def upload_files(
     s3: S3Client,
     files: Sequence[UploadItem],
     *,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
     progress: bool | None = None,
 ) -> UploadReport:
     """Upload files concurrently, skipping those S3 already holds with the same bytes.
