@@ -53,7 +53,8 @@ class LocalBackend:
         adopt: also run jobs whose process has gone (orphans, and jobs whose lease
             ran out). Leave it on for anything that lives a while (a notebook, a
             server); a short-lived process (``lookout --local``) turns it off so it
-            runs only the jobs it queued itself.
+            runs only the jobs it queued itself, unless no adopting backend is running
+            on the folder.
 
     Attributes:
         instance: this backend instance (its id is the owner of the jobs it runs).
@@ -73,7 +74,7 @@ class LocalBackend:
         self.data = Path(data)
         self.data.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data / "lookout.sqlite3")
-        self.instance = Instance.here()
+        self.instance = Instance.here(adopts=adopt)
         self.objects = objects or FolderObjectStore(self.data / "objects")
         self.hosting = Hosting(self.data / "models")
         self.context = Context(

@@ -101,7 +101,8 @@ def connect(
 
     Several processes may open one data folder; each runs the jobs it queues. With
     ``adopt`` (the default) this backend also runs jobs left by processes that have
-    stopped; a short-lived process passes ``adopt=False`` so it never starts them.
+    stopped; a short-lived process passes ``adopt=False`` so it leaves them to a
+    longer-lived backend when one is running.
     """
     from lookout_sdk.local.objects import S3ObjectStore
 

@@ -134,7 +134,8 @@ CREATE TABLE IF NOT EXISTS instances (
     pid INTEGER NOT NULL,
     host TEXT NOT NULL,
     started REAL NOT NULL,
-    lease_until REAL NOT NULL
+    lease_until REAL NOT NULL,
+    adopts INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS staged_entries (
     job INTEGER NOT NULL,

@@ -13,12 +13,14 @@ Which instance runs which job:
   work it does itself.
 * A job whose origin is gone (closed, or its lease ran out) is an *orphan*; instances
   that *adopt* (a notebook, ``lookout serve``) claim orphans, oldest first. Short-lived
-  processes (``lookout --local DIR ...``) do not, so a one-off ``describe`` never starts
-  or steals anyone's work.
-* A running job whose owner's lease ran out is *taken over* by an adopting instance (or
-  by its origin): the job runs again, under a new attempt number. On one machine a
-  stopped owner is noticed at once (:mod:`~lookout_sdk.local.store.presence`); elsewhere
-  when its lease ends.
+  processes (``lookout --local DIR ...``) do not while an adopting instance runs on the
+  folder, so a one-off ``describe`` never starts or steals a notebook's work; with none
+  running, they adopt too (and finish what they took before they exit), so work left
+  by an interrupted command is not stranded.
+* A running job whose owner's lease ran out is *taken over* the same way (by its
+  origin, or by an instance that may adopt): the job runs again, under a new attempt
+  number. On one machine a stopped owner is noticed at once
+  (:mod:`~lookout_sdk.local.store.presence`); elsewhere when its lease ends.
 
 Every claim raises the job's attempt number, which *fences* its writes: a job's final
 writes and the removal of its row happen in one transaction that first checks the job
@@ -114,11 +116,13 @@ class Instance:
     pid: int
     host: str
     started: float
+    #: Whether it runs orphaned jobs (see the module notes).
+    adopts: bool = True
 
     @classmethod
-    def here(cls) -> Instance:
+    def here(cls, *, adopts: bool = True) -> Instance:
         """A new instance of this process."""
-        return cls(uuid.uuid4().hex, os.getpid(), socket.gethostname(), now())
+        return cls(uuid.uuid4().hex, os.getpid(), socket.gethostname(), now(), adopts)
 
 
 @attrs.frozen
@@ -164,6 +168,9 @@ class JobQueue(Protocol):
     def claim(self, instance: str, lanes: Sequence[str], *, adopt: bool) -> Claim | None:
         """Take the oldest job ``instance`` may run in ``lanes``, or ``None``.
 
+        ``adopt``: whether the instance adopts orphans even while other adopting
+        instances run.
+
         One claimer wins: in SQLite under ``BEGIN IMMEDIATE``; in PostgreSQL with
         ``SELECT ... FOR UPDATE SKIP LOCKED`` so claimers never wait on each other.
         """
@@ -191,12 +198,16 @@ class JobQueue(Protocol):
 
 
 _CLAIMABLE = """
-SELECT id FROM jobs
+WITH adopting (yes) AS (
+    SELECT :adopt OR NOT EXISTS (
+        SELECT 1 FROM instances WHERE adopts = 1 AND id != :me AND lease_until >= :now)
+)
+SELECT id FROM jobs, adopting
 WHERE lane IN (SELECT value FROM json_each(:lanes)) AND (
-    (state = 'queued' AND (origin = :me OR (:adopt AND (origin IS NULL OR origin NOT IN (
+    (state = 'queued' AND (origin = :me OR (adopting.yes AND (origin IS NULL OR origin NOT IN (
         SELECT id FROM instances WHERE lease_until >= :now)))))
     OR (state = 'running' AND COALESCE(lease_until, 0) < :now
-        AND (:adopt OR origin = :me OR owner = :me))
+        AND (adopting.yes OR origin = :me OR owner = :me))
 )
 ORDER BY id LIMIT 1
 """
@@ -210,6 +221,7 @@ class SqliteJobQueue:
         self.lease = lease
         self.locks = store.path.parent / "instances"
         self._held: dict[str, PresenceLock] = {}
+        self._joined: dict[str, Instance] = {}
         self._host = socket.gethostname()
 
     def join(self, instance: Instance) -> None:
@@ -218,10 +230,18 @@ class SqliteJobQueue:
             self._held[instance.id] = PresenceLock(self.locks, instance.id)
         with self.store.transaction(essential=True) as db:
             db.execute(
-                "INSERT OR REPLACE INTO instances (id, pid, host, started, lease_until) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (instance.id, instance.pid, instance.host, instance.started, now() + self.lease),
+                "INSERT OR REPLACE INTO instances (id, pid, host, started, lease_until, adopts) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    instance.id,
+                    instance.pid,
+                    instance.host,
+                    instance.started,
+                    now() + self.lease,
+                    int(instance.adopts),
+                ),
             )
+            self._joined[instance.id] = instance
 
     def leave(self, instance: str) -> None:
         """Unregister; the jobs it queued but did not start become orphans."""
@@ -233,6 +253,7 @@ class SqliteJobQueue:
                 )
                 db.execute("DELETE FROM instances WHERE id = ?", (instance,))
         finally:
+            self._joined.pop(instance, None)
             lock = self._held.pop(instance, None)
             if lock is not None:
                 lock.close()
@@ -244,11 +265,14 @@ class SqliteJobQueue:
             found = db.execute(
                 "UPDATE instances SET lease_until = ? WHERE id = ?", (until, instance)
             ).rowcount
-            if not found:
+            if not found:  # reaped while it was stalled: register again
+                joined = self._joined.get(instance) or Instance(
+                    instance, os.getpid(), self._host, now()
+                )
                 db.execute(
-                    "INSERT INTO instances (id, pid, host, started, lease_until) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (instance, os.getpid(), self._host, now(), until),
+                    "INSERT INTO instances (id, pid, host, started, lease_until, adopts) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (instance, joined.pid, joined.host, joined.started, until, int(joined.adopts)),
                 )
             db.execute(
                 "UPDATE jobs SET lease_until = ? WHERE owner = ? AND state = 'running'",
