@@ -45,7 +45,8 @@ def test_each_job_is_claimed_once_by_racing_claimers(tmp_path: Path) -> None:
                 claimed.append((claim.id, claim.attempt))
 
     threads = [
-        threading.Thread(target=claim_all, args=pair) for pair in zip(queues, instances, strict=True)
+        threading.Thread(target=claim_all, args=pair)
+        for pair in zip(queues, instances, strict=True)
     ]
     for thread in threads:
         thread.start()
@@ -110,10 +111,12 @@ def test_a_short_lived_instance_leaves_orphans_to_a_running_adopter(tmp_path: Pa
     queue.join(command)
     _queue_jobs(queue, command.id, 1)
     own = queue.claim(command.id, ("control",), adopt=False)
-    assert own is not None and own.origin == command.id
+    assert own is not None
+    assert own.origin == command.id
     assert queue.claim(command.id, ("control",), adopt=False) is None  # orphans: not its own
     orphan = queue.claim(notebook.id, ("control",), adopt=True)
-    assert orphan is not None and orphan.origin is None
+    assert orphan is not None
+    assert orphan.origin is None
     queue.leave(notebook.id)  # no adopter runs any more: the command adopts too
     assert queue.claim(command.id, ("control",), adopt=False) is not None
 
@@ -151,7 +154,8 @@ def test_reap_ends_the_leases_of_stopped_instances_on_this_host(tmp_path: Path) 
     (queue.locks / f"{stopped.id}.lock").write_bytes(b"")
     assert queue.reap(me.id) == [stopped.id]
     taken = queue.claim(me.id, ("control",), adopt=True)
-    assert taken is not None and (taken.id, taken.attempt) == (claim.id, 2)
+    assert taken is not None
+    assert (taken.id, taken.attempt) == (claim.id, 2)
 
 
 def test_a_version_1_store_is_migrated_and_its_jobs_run(tmp_path: Path) -> None:
@@ -178,5 +182,7 @@ def test_a_version_1_store_is_migrated_and_its_jobs_run(tmp_path: Path) -> None:
     assert version == SCHEMA_VERSION
     heavy = queue.claim(me.id, ("heavy",), adopt=True)
     data = queue.claim(me.id, ("data",), adopt=True)
-    assert heavy is not None and heavy.kind == "train_model"
-    assert data is not None and data.kind == "import_dataset"
+    assert heavy is not None
+    assert heavy.kind == "train_model"
+    assert data is not None
+    assert data.kind == "import_dataset"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sqlite3
 import subprocess
 import sys
-import sqlite3
 import textwrap
 from collections import Counter
 from contextlib import closing
@@ -80,7 +80,9 @@ def test_one_process_trains_while_another_opens_describes_lists_and_imports(
     try:
         assert trainer.stdout is not None
         first = trainer.stdout.readline()
-        assert first.startswith("TRAINING"), first + (trainer.stderr.read() if trainer.stderr else "")
+        assert first.startswith("TRAINING"), first + (
+            trainer.stderr.read() if trainer.stderr else ""
+        )
         version = first.split()[1]
         outputs: list[str] = []
         caplog.set_level(logging.INFO, logger="lookout_sdk.local")

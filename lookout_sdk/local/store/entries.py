@@ -48,7 +48,7 @@ Transaction = Callable[[], AbstractContextManager[sqlite3.Connection]]
 
 def _chars(data: bytes) -> int:
     """How many characters UTF-8 ``data`` holds (bytes that do not continue one)."""
-    return len(data) - len(data.translate(None, _CONTINUATION))
+    return len(data.translate(None, _CONTINUATION))
 
 
 @attrs.frozen
