@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from lookout_sdk.errors import LookoutError
 from lookout_sdk.local.store.space import DiskFullError, DiskReserve, is_disk_full
@@ -183,17 +184,40 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self.reserve = DiskReserve(path.parent)
+        #: Opened for reads only, because the disk was too full to open it otherwise.
+        self.read_only = False
         try:
             self._migrate()
         except DiskFullError:  # the log or its index could not be made: spend the reserve
             self.close()
             if not self.reserve.release():
-                raise
-            self._migrate()
+                self._open_read_only()
+                return
+            try:
+                self._migrate()
+            except DiskFullError:
+                self.close()
+                self._open_read_only()
+                return
         self.reserve.ensure()
 
+    def _open_read_only(self) -> None:
+        """Serve reads from the database file alone, when the disk cannot hold its index.
+
+        Only safe when the write-ahead log holds nothing the file lacks (the last
+        process closed cleanly); then the file is read as it is, and every write is
+        refused with :class:`DiskFullError` until the backend is opened again.
+        """
+        log = self.path.with_name(self.path.name + "-wal")
+        if log.exists() and log.stat().st_size > 0:
+            raise DiskFullError("the store cannot be opened until space is freed")
+        self.read_only = True
+        version = int(self.read().execute("PRAGMA user_version").fetchone()[0])
+        if version != SCHEMA_VERSION:
+            raise DiskFullError("the store needs upgrading, which needs space")
+
     def _migrate(self) -> None:
-        with self.transaction(essential=True) as db:
+        with self.transaction(upkeep=True) as db:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise StoreVersionError(
@@ -209,14 +233,21 @@ class Store:
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
+            if self.read_only:
+                location = f"file:{quote(str(self.path.resolve()))}?immutable=1"
+                db = sqlite3.connect(location, uri=True, isolation_level=None)
+                db.row_factory = sqlite3.Row
+                self._local.db = db
+                return db
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
-                db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
                 db.row_factory = sqlite3.Row
                 if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
                 db.execute("PRAGMA foreign_keys = ON")
             except sqlite3.Error as error:
+                db.close()
                 if is_disk_full(error, self.path.parent):
                     raise DiskFullError() from error
                 raise
@@ -224,13 +255,17 @@ class Store:
         return db
 
     @contextmanager
-    def transaction(self, *, essential: bool = False) -> Iterator[sqlite3.Connection]:
+    def transaction(
+        self, *, essential: bool = False, upkeep: bool = False
+    ) -> Iterator[sqlite3.Connection]:
         """Run the block in one transaction: committed on success, rolled back on error.
 
         Args:
             essential: the write frees space or settles work (a delete, a failed job's
-                status), so it may spend the disk reserve; other writes are refused
+                status), so it may spend the disk reserve; ordinary writes are refused
                 while the reserve is spent.
+            upkeep: a small write that keeps the backend going (a lease, a claim): it
+                is tried even while the reserve is spent, without spending it.
 
         Raises:
             DiskFullError: the disk is full, so the transaction could not commit (it
@@ -240,7 +275,9 @@ class Store:
         if db.in_transaction:  # nested use joins the outer transaction
             yield db
             return
-        if not self.reserve.admits(essential=essential):
+        if self.read_only:
+            raise DiskFullError("the store is open for reads only until the backend restarts")
+        if not self.reserve.admits(essential=essential, upkeep=upkeep):
             raise DiskFullError("writes wait until space is freed")
         try:
             db.execute("BEGIN IMMEDIATE")

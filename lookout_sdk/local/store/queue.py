@@ -228,7 +228,7 @@ class SqliteJobQueue:
         """Register ``instance`` with a fresh lease, holding its presence lock."""
         if instance.id not in self._held:
             self._held[instance.id] = PresenceLock(self.locks, instance.id)
-        with self.store.transaction(essential=True) as db:
+        with self.store.transaction(upkeep=True) as db:
             db.execute(
                 "INSERT OR REPLACE INTO instances (id, pid, host, started, lease_until, adopts) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -246,7 +246,7 @@ class SqliteJobQueue:
     def leave(self, instance: str) -> None:
         """Unregister; the jobs it queued but did not start become orphans."""
         try:
-            with self.store.transaction(essential=True) as db:
+            with self.store.transaction(upkeep=True) as db:
                 db.execute(
                     "UPDATE jobs SET origin = NULL WHERE origin = ? AND state = 'queued'",
                     (instance,),
@@ -261,7 +261,7 @@ class SqliteJobQueue:
     def renew(self, instance: str) -> None:
         """Extend the instance's lease and its jobs' leases (re-registering if reaped)."""
         until = now() + self.lease
-        with self.store.transaction(essential=True) as db:
+        with self.store.transaction(upkeep=True) as db:
             found = db.execute(
                 "UPDATE instances SET lease_until = ? WHERE id = ?", (until, instance)
             ).rowcount
@@ -291,7 +291,7 @@ class SqliteJobQueue:
         )
         gone = [row["id"] for row in rows if probe(self.locks, row["id"]) is False]
         if gone:
-            with self.store.transaction(essential=True) as db:
+            with self.store.transaction(upkeep=True) as db:
                 for stopped in gone:
                     db.execute("UPDATE instances SET lease_until = 0 WHERE id = ?", (stopped,))
                     db.execute(
@@ -302,7 +302,7 @@ class SqliteJobQueue:
 
     def claim(self, instance: str, lanes: Sequence[str], *, adopt: bool) -> Claim | None:
         """Take the oldest job ``instance`` may run in ``lanes`` (see the module notes)."""
-        with self.store.transaction(essential=True) as db:
+        with self.store.transaction(upkeep=True) as db:
             stamp = now()
             values = {"lanes": json.dumps(list(lanes)), "me": instance, "adopt": int(adopt)}
             row = db.execute(_CLAIMABLE, {**values, "now": stamp}).fetchone()

@@ -6,9 +6,10 @@ backend therefore keeps a *reserve*: a file of a few megabytes (a tenth of a sma
 disk, 16 MiB at most) made while there is room. Writes that free space or settle work
 (deletes, stopping a model, marking a job failed) are *essential*: when free space runs
 short they give the reserve up and commit into the room it leaves. While the reserve is
-spent, other writes are refused up front with :class:`DiskFullError`, so the room stays
-for deletes; once deletes or the operator have freed twice the reserve's size, the
-reserve is made again and writes are accepted as before.
+spent, ordinary writes are refused up front with :class:`DiskFullError`, so the room
+stays for deletes (the small *upkeep* writes of leases and job claims still go ahead);
+once deletes or the operator have freed twice the reserve's size, the reserve is made
+again and writes are accepted as before.
 
 Both sides of the backend use the same words: :data:`DISK_FULL_MESSAGE`.
 """
@@ -155,17 +156,19 @@ class DiskReserve:
             )
             return True
 
-    def admits(self, *, essential: bool) -> bool:
+    def admits(self, *, essential: bool = False, upkeep: bool = False) -> bool:
         """Whether a write may go ahead now; an essential one may spend the reserve.
 
         An ordinary write is refused while the reserve is spent and has not been made
-        again; an essential one gives the reserve up first when free space is short.
+        again; an essential one gives the reserve up first when free space is short; an
+        upkeep write (renewing a lease, claiming a job: a row changed in place) always
+        goes ahead but never spends the reserve.
         """
         if essential:
             if self.tight():
                 self.release()
             return True
-        return self.held or self.ensure() or not self.tight()
+        return upkeep or self.held or self.ensure() or not self.tight()
 
 
 def _allocate(descriptor: int, size: int) -> None:
