@@ -60,8 +60,7 @@ def _fill(folder: Path) -> Path:
 
 def _entries(prefix: str, count: int, label: str = "normal") -> list[ManifestEntry]:
     return [
-        ManifestEntry.classification(f"s3://{BUCKET}/{prefix}/{i}.png", label)
-        for i in range(count)
+        ManifestEntry.classification(f"s3://{BUCKET}/{prefix}/{i}.png", label) for i in range(count)
     ]
 
 
@@ -76,17 +75,14 @@ def _snapshot(service: LocalLookoutVision) -> dict[str, object]:
     }
 
 
-def test_a_full_disk_fails_writes_clearly_and_keeps_reads_and_deletes(
-    small_disk: Path, tmp_path: Path
-) -> None:
-    data = small_disk / "data"
-    folder = write_dataset_folder(tmp_path / "images", normal=20, anomaly=10, size=(64, 64))
+def _fill_up_while_running(data: Path, images: Path) -> dict[str, object]:
+    """Fill the disk under a running backend: refused writes, reads, deletes."""
     service = connect(data)
     try:
         assert service.backend.store.reserve.held
         service.s3_client().create_bucket(Bucket=BUCKET)
         kept = service.create_project("kept")
-        kept.import_folder(folder, f"s3://{BUCKET}/kept/", progress=False, timeout=60)
+        kept.import_folder(images, f"s3://{BUCKET}/kept/", progress=False, timeout=60)
         kept.tag({"owner": "qa"})
         model = kept.create_model(output=f"s3://{BUCKET}/out/").result(timeout=120)
         assert model.status is ModelStatus.TRAINED
@@ -95,7 +91,7 @@ def test_a_full_disk_fails_writes_clearly_and_keeps_reads_and_deletes(
         doomed.dataset("train").apply_entries(_entries("doomed", 500), timeout=60)
         before = _snapshot(service)
 
-        filler = _fill(small_disk)
+        _fill(data.parent)
         # A write that needs room is refused, saying why, as a quota error (not retried).
         with pytest.raises(ServiceQuotaExceededError) as refused:
             kept.dataset("train").update_entries(_entries("more", 3000)).result(timeout=60)
@@ -112,18 +108,19 @@ def test_a_full_disk_fails_writes_clearly_and_keeps_reads_and_deletes(
         # Other writes stay refused while the reserve is spent and space is short.
         with pytest.raises(ServiceQuotaExceededError):
             service.create_project("refused")
-        after_deletes = _snapshot(service)
+        return _snapshot(service)
     finally:
         service.close()
 
-    _fill(small_disk)  # whatever the deletes freed is taken again
-    # The backend opens on the full disk and serves reads; nothing acknowledged was lost.
+
+def _start_on_the_full_disk(data: Path, logs: Path, acknowledged: dict[str, object]) -> None:
+    """The backend, and ``lookout serve``, open on the full disk and serve reads."""
     again = connect(data)
     try:
-        assert _snapshot(again) == after_deletes
+        assert _snapshot(again) == acknowledged  # nothing acknowledged was lost
     finally:
         again.close()
-    server = start_server(data, log_folder=tmp_path)
+    server = start_server(data, log_folder=logs)
     try:
         over_http = connect_http(server.url)
         assert [p.name for p in over_http.list_projects()] == ["kept"]
@@ -134,6 +131,16 @@ def test_a_full_disk_fails_writes_clearly_and_keeps_reads_and_deletes(
         assert DISK_FULL_MESSAGE in error["Error"]["Message"]
     finally:
         server.stop()
+
+
+def test_a_full_disk_fails_writes_clearly_and_keeps_reads_and_deletes(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    data = small_disk / "data"
+    images = write_dataset_folder(tmp_path / "images", normal=20, anomaly=10, size=(64, 64))
+    acknowledged = _fill_up_while_running(data, images)
+    filler = _fill(small_disk)  # whatever the deletes freed is taken again
+    _start_on_the_full_disk(data, tmp_path, acknowledged)
 
     filler.unlink()  # space is freed: writes come back, and so does the reserve
     freed = connect(data)
