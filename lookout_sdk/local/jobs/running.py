@@ -15,31 +15,31 @@ __all__ = ["Job"]
 
 @attrs.frozen
 class Job:
-    """A claimed job: its project, target and payload, and the queue that fences it.
+    """A claimed job: what to do, and the queue that fences its writes.
 
     A task makes every write through :meth:`transaction` or, for its last one,
-    :meth:`settle`; both raise :class:`~lookout_sdk.local.store.queue.LeaseLostError` when
-    another instance has taken the job over, so a run that lost its lease changes
+    :meth:`settle`; both raise :class:`~lookout_sdk.local.store.queue.LeaseLostError`
+    when another instance has taken the job over, so a run that lost its lease changes
     nothing.
+
+    Attributes:
+        project: the project the job works on.
+        target: the dataset type, model version or packaging job name it works on.
+        payload: the details the API call queued with the job.
+        claim: the claim (job id, owner, attempt).
+        queue: the queue holding the job.
     """
 
+    project: str
+    target: str
+    payload: dict[str, Any]
     claim: Claim
     queue: JobQueue
 
-    @property
-    def project(self) -> str:
-        """The project the job works on."""
-        return self.claim.project
-
-    @property
-    def target(self) -> str:
-        """The dataset type, model version or packaging job name the job works on."""
-        return self.claim.target
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        """The details the API call queued with the job."""
-        return self.claim.payload
+    @classmethod
+    def of(cls, claim: Claim, queue: JobQueue) -> Job:
+        """The job ``claim`` holds in ``queue``."""
+        return cls(claim.project, claim.target, claim.payload, claim, queue)
 
     @property
     def key(self) -> str:

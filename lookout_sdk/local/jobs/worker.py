@@ -288,7 +288,7 @@ class Worker:
 
     def _run(self, claim: Claim) -> None:
         kind = job_operation(claim.kind)
-        job = Job(claim, self.queue)
+        job = Job.of(claim, self.queue)
         name = f"{kind.value} {claim.project}/{claim.target}"
         if kind in _CAPPED and claim.attempt > MAX_ATTEMPTS:
             times = claim.attempt - 1
