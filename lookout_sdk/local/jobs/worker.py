@@ -46,6 +46,8 @@ _log = logging.getLogger("lookout_sdk.local")
 MAX_ATTEMPTS = 3
 #: Seconds between housekeeping rounds of the heartbeat.
 HOUSEKEEPING_EVERY = 600.0
+#: Seconds a lane waits after a failed claim (a full disk, say) before trying again.
+_BACK_OFF = 5.0
 Task = Callable[[Context, Job], None]
 _TASKS: dict[Operation, Task] = {
     Operation.CREATE_DATASET: datasets.import_manifest,
@@ -250,9 +252,10 @@ class Worker:
                     return
             try:
                 claim = self.queue.claim(self.instance.id, (lane,), adopt=self.adopt)
-            except Exception as error:  # a full disk, a locked store: try again soon
+            except Exception as error:  # a full disk, a locked store: try again later
                 _log.warning("lane %s cannot claim a job: %s", lane, error)
-                claim = None
+                self._idle(_BACK_OFF)
+                continue
             if claim is None:
                 self._idle(1.0)
                 continue

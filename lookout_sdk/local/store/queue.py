@@ -301,10 +301,16 @@ class SqliteJobQueue:
         return gone
 
     def claim(self, instance: str, lanes: Sequence[str], *, adopt: bool) -> Claim | None:
-        """Take the oldest job ``instance`` may run in ``lanes`` (see the module notes)."""
+        """Take the oldest job ``instance`` may run in ``lanes`` (see the module notes).
+
+        An idle poll only reads; the write lock is taken once there is a job to claim,
+        and the choice is made again under it.
+        """
+        values = {"lanes": json.dumps(list(lanes)), "me": instance, "adopt": int(adopt)}
+        if self.store.read().execute(_CLAIMABLE, {**values, "now": now()}).fetchone() is None:
+            return None
         with self.store.transaction(upkeep=True) as db:
             stamp = now()
-            values = {"lanes": json.dumps(list(lanes)), "me": instance, "adopt": int(adopt)}
             row = db.execute(_CLAIMABLE, {**values, "now": stamp}).fetchone()
             if row is None:
                 return None
