@@ -186,3 +186,25 @@ def test_a_version_1_store_is_migrated_and_its_jobs_run(tmp_path: Path) -> None:
     assert heavy.kind == "train_model"
     assert data is not None
     assert data.kind == "import_dataset"
+
+
+def test_a_job_interrupted_too_often_fails_its_resource_with_a_message(tmp_path: Path) -> None:
+    from lookout_sdk import ModelStatus
+    from lookout_sdk.local import LocalBackend, connect
+    from lookout_sdk.local.jobs.worker import MAX_ATTEMPTS
+
+    backend = LocalBackend(tmp_path / "data", start_worker=False)
+    with connect(backend=backend) as service:
+        project = service.create_project("flaky")
+        project.create_dataset("train").result(timeout=10)
+        version = project.create_model(output="s3://bucket/out/").record
+        assert version is not None
+        with backend.store.transaction() as db:  # three runs were cut short already
+            db.execute("UPDATE jobs SET attempt = ?", (MAX_ATTEMPTS,))
+        assert backend.worker.run_pending() == 1
+        described = project.model(version.version).describe()
+    backend.close()
+    assert described.status is ModelStatus.TRAINING_FAILED
+    assert described.status_message == (
+        f"training was interrupted {MAX_ATTEMPTS} times and is not tried again"
+    )

@@ -149,6 +149,7 @@ class Worker:
         self._lanes: list[threading.Thread] = []
         self._heartbeat: threading.Thread | None = None
         self._unsettled: list[tuple[Job, Operation, str]] = []
+        self._unsettled_lock = threading.Lock()
 
     # ------------------------------------------------------------------ life cycle
 
@@ -334,10 +335,12 @@ class Worker:
             return
         except Exception as error:
             _log.warning("cannot settle job %d yet: %s", job.claim.id, error)
-            self._unsettled.append((job, kind, reason))
+            with self._unsettled_lock:
+                self._unsettled.append((job, kind, reason))
         self.wake()
 
     def _settle_again(self) -> None:
-        waiting, self._unsettled = self._unsettled, []
+        with self._unsettled_lock:
+            waiting, self._unsettled = self._unsettled, []
         for job, kind, reason in waiting:
             self._give_up(job, kind, reason)
