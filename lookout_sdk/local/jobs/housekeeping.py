@@ -75,10 +75,12 @@ class Housekeeping:
         self.round()
 
     def beat(self) -> None:
-        """Let go of models no longer hosted; make the disk reserve again if there is room."""
+        """Let go of models no longer hosted (or starting); make the disk reserve again."""
         rows = (
             self.context.store.read()
-            .execute("SELECT project, version FROM models WHERE status = 'HOSTED'")
+            .execute(
+                "SELECT project, version FROM models WHERE status IN ('HOSTED', 'STARTING_HOSTING')"
+            )
             .fetchall()
         )
         self.context.hosted.retain({(row["project"], int(row["version"])) for row in rows})
