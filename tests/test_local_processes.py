@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import re
 import sqlite3
 import subprocess
@@ -137,3 +138,27 @@ def test_one_process_trains_while_another_opens_describes_lists_and_imports(
     with closing(sqlite3.connect(data / "lookout.sqlite3")) as db:
         assert db.execute("SELECT COUNT(*) FROM instances").fetchone() == (0,)
         assert db.execute("SELECT COUNT(*) FROM jobs").fetchone() == (0,)
+
+
+def test_a_second_backend_serves_a_model_the_first_hosts_without_disturbing_it(
+    tmp_path: Path,
+) -> None:
+    from lookout_sdk import ConflictError
+    from lookout_sdk.synthetic import make_image
+
+    folder = write_dataset_folder(tmp_path / "parts", normal=20, anomaly=10, seed=5)
+    image = make_image(random.Random(9)).data
+    with connect(tmp_path / "data") as first:
+        first.s3_client().create_bucket(Bucket=BUCKET)
+        project = first.create_project("hosted")
+        project.import_folder(folder, f"s3://{BUCKET}/parts/", progress=False, timeout=60)
+        version = project.create_model(output=f"s3://{BUCKET}/out/").result(timeout=120).version
+        project.model(version).start().result(timeout=60)
+        with connect(tmp_path / "data") as second:  # a notebook cell run again, say
+            model = second.project("hosted").model(version)
+            assert model.describe().status is ModelStatus.HOSTED  # left as it was
+            answer = model.detect(image)  # loaded here on first use
+            assert answer == project.model(version).detect(image)
+            project.model(version).stop().result(timeout=60)
+            with pytest.raises(ConflictError):
+                model.detect(image)
