@@ -58,10 +58,20 @@ class ServerProcess:
                 self.kill()
 
 
-def start_server(data: Path, *extra: str, port: int | None = None) -> ServerProcess:
-    """Start ``lookout serve`` on 127.0.0.1 and wait until it accepts connections."""
+def start_server(
+    data: Path,
+    *extra: str,
+    port: int | None = None,
+    verbose: bool = False,
+    log_folder: Path | None = None,
+) -> ServerProcess:
+    """Start ``lookout serve`` on 127.0.0.1 and wait until it accepts connections.
+
+    With ``verbose``, the server logs at INFO (each job's start and end) to its log,
+    which is kept in ``log_folder`` (by default beside ``data``).
+    """
     port = port or free_port()
-    log = data.parent / f"server-{port}-{time.monotonic_ns()}.log"
+    log = (log_folder or data.parent) / f"server-{port}-{time.monotonic_ns()}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -69,6 +79,7 @@ def start_server(data: Path, *extra: str, port: int | None = None) -> ServerProc
                 sys.executable,
                 "-m",
                 "lookout_sdk.cli",
+                *(["-v"] if verbose else []),
                 "serve",
                 "--host",
                 "127.0.0.1",

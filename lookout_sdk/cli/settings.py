@@ -55,7 +55,10 @@ class Settings:
             if self.local is not None:
                 from lookout_sdk.local import connect
 
-                self._service = connect(self.local, region_name=self.region or "us-east-1")
+                # a command is short-lived: it leaves other processes' work to them
+                self._service = connect(
+                    self.local, region_name=self.region or "us-east-1", adopt=False
+                )
             else:
                 self._service = LookoutVision(
                     profile_name=self.profile,

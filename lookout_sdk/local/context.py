@@ -45,6 +45,8 @@ class Context:
     region: str = "us-east-1"
     account: str = "123456789012"
     quotas: Quotas = Quotas()
+    #: The backend instance answering the API here: the origin of the jobs it queues.
+    instance: str | None = None
 
     def project_arn(self, project: str) -> str:
         """The ARN of a project, in the service's form."""

@@ -3,11 +3,17 @@
 Each hosted model version keeps its trained detector in memory and a pool of serving
 threads, one per inference unit, so several requests are answered at once (numpy and
 scipy release the GIL for the heavy work).
+
+Whether a model is hosted is the store's to say (its status); what is loaded is each
+process's own. Several processes may serve one data folder, so a process loads a
+HOSTED model when it first detects with it, and lets go of models that are no longer
+hosted (:meth:`Hosting.retain`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +43,7 @@ class Hosting:
         self.root = root
         self._hosted: dict[tuple[str, int], _Hosted] = {}
         self._lock = threading.Lock()
+        self._loading = threading.Lock()
 
     def folder(self, project: str, version: int | str) -> Path:
         """Where a model version's trained files live."""
@@ -60,18 +67,49 @@ class Hosting:
         if hosted is not None:
             hosted.pool.shutdown(wait=True)
 
-    def detect(self, project: str, version: int | str, image: bytes) -> Prediction:
+    def detect(
+        self, project: str, version: int | str, image: bytes, *, units: int | None = None
+    ) -> Prediction:
         """Score one encoded image with a hosted model, on one of its serving threads.
 
+        With ``units``, a model not loaded in this process yet is loaded first, with
+        that many serving threads.
+
         Raises:
-            ModelNotLoadedError: the model version is not being served.
+            ModelNotLoadedError: the model version is not being served here (or cannot
+                be loaded).
             ImageRejected: the image is not an acceptable PNG or JPEG.
         """
+        key = (project, int(version))
         with self._lock:
-            hosted = self._hosted.get((project, int(version)))
+            hosted = self._hosted.get(key)
+        if hosted is None and units is not None:
+            with self._loading:  # one load at a time, and only one per model
+                with self._lock:
+                    hosted = self._hosted.get(key)
+                if hosted is None:
+                    try:
+                        self.load(project, version, units)
+                    except Exception as error:  # missing or damaged files
+                        raise ModelNotLoadedError(
+                            f"model {version} of project {project} cannot be loaded: {error}"
+                        ) from error
+                    with self._lock:
+                        hosted = self._hosted.get(key)
         if hosted is None:
             raise ModelNotLoadedError(f"model {version} of project {project} is not loaded")
         return hosted.pool.submit(hosted.model.score, image).result()
+
+    def loaded(self) -> list[tuple[str, int]]:
+        """The ``(project, version)`` of every model loaded here."""
+        with self._lock:
+            return list(self._hosted)
+
+    def retain(self, hosted: Collection[tuple[str, int]]) -> None:
+        """Unload every model loaded here that is not in ``hosted``."""
+        for project, version in self.loaded():
+            if (project, version) not in hosted:
+                self.unload(project, version)
 
     def close(self) -> None:
         """Stop serving every model."""

@@ -58,7 +58,11 @@ class LocalLookoutVision(LookoutVision):
             self.on_close(backend.close)
 
     def pending_work(self) -> int:
-        """How many of the backend's background jobs are queued or running."""
+        """How many background jobs this backend queued or runs that have not finished.
+
+        Jobs other processes on the same data folder queued are theirs to run and to
+        count.
+        """
         return self.backend.worker.pending()
 
     def finish_work(self, timeout: Timeout = DEFAULT_TIMEOUT) -> bool:
@@ -83,6 +87,7 @@ def connect(
     polling: PollingPolicy | None = None,
     s3: BaseClient | None = None,
     backend: LocalBackend | None = None,
+    adopt: bool = True,
 ) -> LocalLookoutVision:
     """A :class:`LocalLookoutVision` whose requests a local backend answers in-process.
 
@@ -93,13 +98,20 @@ def connect(
     are reached through a real boto3 S3 client wired the same way; with ``s3`` (a
     client for AWS S3, MinIO or any S3-compatible endpoint) they live there instead,
     and that client is used as it is. Closing the service stops a backend it opened.
+
+    Several processes may open one data folder; each runs the jobs it queues. With
+    ``adopt`` (the default) this backend also runs jobs left by processes that have
+    stopped; a short-lived process passes ``adopt=False`` so it leaves them to a
+    longer-lived backend when one is running.
     """
     from lookout_sdk.local.objects import S3ObjectStore
 
     opened = backend is None
     if backend is None:
         objects = S3ObjectStore(s3) if s3 is not None else None
-        backend = LocalBackend(data or DEFAULT_DATA, region=region_name, objects=objects)
+        backend = LocalBackend(
+            data or DEFAULT_DATA, region=region_name, objects=objects, adopt=adopt
+        )
     return LocalLookoutVision(
         backend,
         region_name=region_name,

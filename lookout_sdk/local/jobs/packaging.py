@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from lookout_sdk.edge.package import write_package
 from lookout_sdk.local.context import Context
+from lookout_sdk.local.jobs.running import Job
 from lookout_sdk.local.store.state import set_job_status
 from lookout_sdk.records.enums import PackagingJobStatus
 from lookout_sdk.records.packaging import DEFAULT_COMPONENT_VERSION, GreengrassConfiguration
@@ -14,16 +14,21 @@ from lookout_sdk.records.packaging import DEFAULT_COMPONENT_VERSION, GreengrassC
 __all__ = ["write_edge_package"]
 
 
-def write_edge_package(ctx: Context, project: str, name: str, payload: dict[str, Any]) -> None:
-    """Write the model as an edge package to the job's S3 output location."""
+def write_edge_package(ctx: Context, work: Job) -> None:
+    """Write the model as an edge package to the job's S3 output location.
+
+    A run that takes over an interrupted one finds the job RUNNING and writes the same
+    package to the same key again.
+    """
+    project, name = work.project, work.target
     job = (
         ctx.store.read()
         .execute("SELECT * FROM packaging_jobs WHERE project = ? AND name = ?", (project, name))
         .fetchone()
     )
-    if job is None or job["status"] != PackagingJobStatus.CREATED:
+    if job is None or job["status"] not in (PackagingJobStatus.CREATED, PackagingJobStatus.RUNNING):
         return
-    with ctx.store.transaction() as db:
+    with work.transaction() as db:
         set_job_status(db, project, name, PackagingJobStatus.RUNNING)
     config = json.loads(job["configuration"])["Greengrass"]
     configuration = GreengrassConfiguration.from_api(config)
@@ -37,7 +42,7 @@ def write_edge_package(ctx: Context, project: str, name: str, payload: dict[str,
         )
         ctx.objects.put(location.bucket, location.key, package)
     except Exception as error:  # any failure is the job's status message
-        with ctx.store.transaction() as db:
+        with work.settle(essential=True) as db:
             message = f"packaging failed: {error}"
             set_job_status(db, project, name, PackagingJobStatus.FAILED, message)
         return
@@ -52,6 +57,6 @@ def write_edge_package(ctx: Context, project: str, name: str, payload: dict[str,
             "ComponentVersion": component_version,
         }
     }
-    with ctx.store.transaction() as db:
+    with work.settle() as db:
         done = "The component was written."
         set_job_status(db, project, name, PackagingJobStatus.SUCCEEDED, done, output=output)

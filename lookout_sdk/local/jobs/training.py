@@ -5,20 +5,29 @@ images in train and 10 normal plus 10 anomalous in test; a single dataset needs 
 normal and 10 anomalous, and is split into train and test here with a fixed seed
 (the service split it too). The evaluation manifest and result are written under the
 model's output location, at ``<prefix><project>/model/<version>/``.
+
+A run saves the detector in a folder of its own attempt and moves it into place in its
+last, fenced transaction, so a run that was taken over never mixes its files with the
+run that finishes; the evaluation files go to fixed keys, so a repeated run replaces
+them rather than adding more.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
+from lookout_sdk.api.images import check_image
 from lookout_sdk.api.minimums import Minimums
-from lookout_sdk.errors import LookoutError
+from lookout_sdk.errors import InvalidImageError, LookoutError
 from lookout_sdk.local.context import Context
+from lookout_sdk.local.jobs.running import Job
 from lookout_sdk.local.store import now
 from lookout_sdk.local.store.entries import labelled_entries
 from lookout_sdk.local.store.state import model_status, set_model_status
@@ -26,6 +35,8 @@ from lookout_sdk.manifests.entry import ManifestEntry
 from lookout_sdk.records.enums import ModelStatus
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lookout_sdk.engine import EvaluationReport, TrainedModel
 
 __all__ = ["TrainingError", "run_training", "split_for_training"]
@@ -97,16 +108,31 @@ def split_for_training(
     return kept, held
 
 
+def _read(ctx: Context, uri: str) -> bytes:
+    """An image's bytes, checked against the service's image rules.
+
+    Raises:
+        TrainingError: the object cannot be read or is not an acceptable image; the
+            message names it (``s3://bucket/key``).
+    """
+    try:
+        data = ctx.objects.read_uri(uri)
+    except Exception as error:  # a missing or unreadable object fails the training
+        raise TrainingError(f"cannot read {uri}: {error}") from error
+    try:
+        check_image(data)
+    except InvalidImageError as error:
+        reasons = "; ".join(problem.reason for problem in error.problems)
+        raise TrainingError(f"{uri} is not an image training can use: {reasons}") from None
+    return data
+
+
 def _load(ctx: Context, entries: Sequence[ManifestEntry]) -> list[_Image]:
     images = []
     for entry in entries:
         source = entry.source_ref or ""
-        try:
-            data = ctx.objects.read_uri(source)
-            mask = ctx.objects.read_uri(entry.mask_ref) if entry.mask_ref else None
-        except Exception as error:  # a missing or unreadable object fails the training
-            raise TrainingError(f"cannot read {source}: {error}") from error
-        images.append(_Image(source, data, entry.is_anomaly, mask))
+        mask = _read(ctx, entry.mask_ref) if entry.mask_ref else None
+        images.append(_Image(source, _read(ctx, source), entry.is_anomaly, mask))
     return images
 
 
@@ -151,19 +177,33 @@ def _train(ctx: Context, project: str) -> tuple[TrainedModel, EvaluationReport, 
     return model, report, ordered
 
 
-def run_training(ctx: Context, project: str, version: str, payload: dict[str, Any]) -> None:
+def run_training(ctx: Context, job: Job) -> None:
     """Train on the train images, evaluate on the test images, and record the results."""
+    project, version = job.project, job.target
+    if model_status(ctx.store.read(), project, version) != ModelStatus.TRAINING:
+        return  # deleted, or settled by an earlier run
     try:
         model, report, tested = _train(ctx, project)
     except Exception as error:  # every failure becomes the model's status message
         message = str(error) if isinstance(error, TrainingError) else f"training failed: {error}"
-        with ctx.store.transaction() as db:
+        with job.settle(essential=True) as db:
             if model_status(db, project, version) == ModelStatus.TRAINING:
                 set_model_status(db, project, version, ModelStatus.TRAINING_FAILED, message)
         return
-    folder = ctx.hosted.folder(project, version)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save(folder)
+    final = ctx.hosted.folder(project, version)
+    staging = final.parent / f".{version}.{job.key}"
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+        model.save(staging)
+        _record(ctx, job, staging, report, tested)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _record(
+    ctx: Context, job: Job, staging: Path, report: EvaluationReport, tested: list[_Image]
+) -> None:
+    project, version = job.project, job.target
     row = (
         ctx.store.read()
         .execute(
@@ -185,9 +225,13 @@ def run_training(ctx: Context, project: str, version: str, payload: dict[str, An
     ctx.objects.put(bucket, manifest_key, ("\n".join(lines) + "\n").encode())
     ctx.objects.put(bucket, result_key, report.to_json().encode())
     performance = {"F1Score": report.f1, "Recall": report.recall, "Precision": report.precision}
-    with ctx.store.transaction() as db:
+    with job.settle() as db:
         if model_status(db, project, version) != ModelStatus.TRAINING:
             return
+        final = ctx.hosted.folder(project, version)
+        if final.exists():  # left by a run that never settled
+            shutil.rmtree(final)
+        os.replace(staging, final)
         set_model_status(
             db,
             project,

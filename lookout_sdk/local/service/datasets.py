@@ -57,7 +57,7 @@ def create_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any])
     )
     if source:
         uri = f"s3://{source['Bucket']}/{source['Key']}"
-        enqueue(db, Operation.CREATE_DATASET, project, kind, manifest=uri)
+        enqueue(db, Operation.CREATE_DATASET, project, kind, manifest=uri, origin=ctx.instance)
     return {"DatasetMetadata": {"DatasetType": kind, "CreationTimestamp": stamp, "Status": status}}
 
 
@@ -105,7 +105,14 @@ def update_dataset_entries(
     row = require_dataset(db, params["ProjectName"], params["DatasetType"])
     _mark_busy(db, row, DatasetStatus.UPDATE_IN_PROGRESS)
     changes = bytes(params["Changes"]).decode("utf-8", errors="replace")
-    enqueue(db, Operation.UPDATE_DATASET, row["project"], row["type"], changes=changes)
+    enqueue(
+        db,
+        Operation.UPDATE_DATASET,
+        row["project"],
+        row["type"],
+        changes=changes,
+        origin=ctx.instance,
+    )
     return {"Status": DatasetStatus.UPDATE_IN_PROGRESS}
 
 
@@ -118,7 +125,7 @@ def delete_dataset(ctx: Context, db: sqlite3.Connection, params: dict[str, Any])
     if training:
         raise conflict("MODEL", str(training["version"]), "a model of the project is training")
     _mark_busy(db, row, DatasetStatus.DELETE_IN_PROGRESS)
-    enqueue(db, Operation.DELETE_DATASET, row["project"], row["type"])
+    enqueue(db, Operation.DELETE_DATASET, row["project"], row["type"], origin=ctx.instance)
     return {}
 
 
@@ -152,5 +159,13 @@ def list_dataset_entries(
     if params.get("SourceRefContains"):
         where.append("instr(source_ref, ?) > 0")
         values.append(params["SourceRefContains"])
-    query = f"SELECT line FROM entries WHERE {' AND '.join(where)} ORDER BY seq"
-    return page(db, query, values, params, key="DatasetEntries", convert=lambda row: row["line"])
+    return page(
+        db,
+        "entries",
+        where,
+        values,
+        params,
+        order=("seq",),
+        key="DatasetEntries",
+        convert=lambda row: row["line"],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ApiError", "conflict", "not_found", "quota_exceeded", "validation"]
+__all__ = ["ApiError", "conflict", "disk_full", "not_found", "quota_exceeded", "validation"]
 
 
 class ApiError(Exception):
@@ -56,3 +56,13 @@ def quota_exceeded(message: str, quota_code: str, resource_type: str | None = No
         ServiceCode="lookoutvision",
         ResourceType=resource_type,
     )
+
+
+def disk_full(message: str) -> ApiError:
+    """ServiceQuotaExceededException for a write refused because the disk is full.
+
+    The closest error the API models: a limit on stored data was reached, the request
+    itself is valid (not a ValidationException), and repeating it at once would fail
+    again (an InternalServerException is retried by SDKs; this is not).
+    """
+    return quota_exceeded(message, "L-DISK-SPACE")

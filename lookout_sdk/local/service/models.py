@@ -135,7 +135,7 @@ def create_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -
         db.execute(
             "INSERT INTO tags (arn, key, value) VALUES (?, ?, ?)", (arn, tag["Key"], tag["Value"])
         )
-    enqueue(db, Operation.TRAIN_MODEL, project["name"], str(version))
+    enqueue(db, Operation.TRAIN_MODEL, project["name"], str(version), origin=ctx.instance)
     return {"ModelMetadata": _metadata(require_model(db, project["name"], str(version)))}
 
 
@@ -153,9 +153,11 @@ def list_models(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) ->
     project = require_project(db, params["ProjectName"])
     return page(
         db,
-        "SELECT * FROM models WHERE project = ? ORDER BY version",
+        "models",
+        ("project = ?",),
         (project["name"],),
         params,
+        order=("version",),
         key="Models",
         convert=_metadata,
     )
@@ -186,7 +188,14 @@ def start_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) ->
         min_units=low,
         max_units=high,
     )
-    enqueue(db, Operation.START_MODEL, row["project"], str(row["version"]), units=high)
+    enqueue(
+        db,
+        Operation.START_MODEL,
+        row["project"],
+        str(row["version"]),
+        units=high,
+        origin=ctx.instance,
+    )
     return {"Status": ModelStatus.STARTING_HOSTING}
 
 
@@ -198,7 +207,7 @@ def stop_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> 
             "MODEL", _model_id(row), f"model {row['version']} is {row['status']}, not hosted"
         )
     set_model_status(db, row["project"], row["version"], ModelStatus.STOPPING_HOSTING)
-    enqueue(db, Operation.STOP_MODEL, row["project"], str(row["version"]))
+    enqueue(db, Operation.STOP_MODEL, row["project"], str(row["version"]), origin=ctx.instance)
     return {"Status": ModelStatus.STOPPING_HOSTING}
 
 
@@ -214,14 +223,14 @@ def delete_model(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -
             "MODEL", _model_id(row), f"model {row['version']} is {row['status']}; stop it first"
         )
     set_model_status(db, row["project"], row["version"], ModelStatus.DELETING)
-    enqueue(db, Operation.DELETE_MODEL, row["project"], str(row["version"]))
+    enqueue(db, Operation.DELETE_MODEL, row["project"], str(row["version"]), origin=ctx.instance)
     return {"ModelArn": row["arn"]}
 
 
 def detect_anomalies(
     ctx: Context, db: sqlite3.Connection, params: dict[str, Any]
 ) -> dict[str, Any]:
-    """DetectAnomalies on a hosted model."""
+    """DetectAnomalies on a hosted model (a process that did not start it loads it first)."""
     row = require_model(db, params["ProjectName"], params["ModelVersion"])
     if row["status"] != ModelStatus.HOSTED:
         raise conflict(
@@ -230,8 +239,11 @@ def detect_anomalies(
     content_type = str(params.get("ContentType", "")).split(";")[0].strip().lower()
     if content_type not in ("image/png", "image/jpeg"):
         raise validation(f"ContentType {content_type!r} is not image/png or image/jpeg")
+    units = row["max_units"] or row["min_units"] or 1
     try:
-        prediction = ctx.hosted.detect(row["project"], row["version"], bytes(params["Body"]))
+        prediction = ctx.hosted.detect(
+            row["project"], row["version"], bytes(params["Body"]), units=units
+        )
     except InvalidImageError as error:
         raise validation("; ".join(str(problem) for problem in error.problems)) from error
     except ModelNotLoadedError as error:

@@ -70,7 +70,7 @@ def start_model_packaging_job(
             stamp,
         ),
     )
-    enqueue(db, Operation.PACKAGE_MODEL, model["project"], name)
+    enqueue(db, Operation.PACKAGE_MODEL, model["project"], name, origin=ctx.instance)
     return {"JobName": name}
 
 
@@ -102,9 +102,11 @@ def list_model_packaging_jobs(
     require_project(db, params["ProjectName"])
     return page(
         db,
-        "SELECT * FROM packaging_jobs WHERE project = ? ORDER BY created, name",
+        "packaging_jobs",
+        ("project = ?",),
         (params["ProjectName"],),
         params,
+        order=("created", "name"),
         key="ModelPackagingJobs",
         convert=lambda row: _drop_none(_metadata(row)),
     )

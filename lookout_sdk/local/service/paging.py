@@ -1,8 +1,18 @@
-"""Pages of the local backend's list operations, and their NextToken values."""
+"""Pages of the local backend's list operations, and their NextToken values.
+
+Paging is by key, not by position: a NextToken holds the sort key of the last item of
+the page (base64 of a small JSON list), and the next page starts after it with
+``WHERE (sort key) > (token's key)``, which the store answers from an index. Every page
+costs the same, however deep, so walking 200,000 entries takes time in proportion to
+their number; items added or removed meanwhile never shift a page.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import json
+import math
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -13,44 +23,84 @@ __all__ = ["DEFAULT_PAGE", "decode_token", "encode_token", "page"]
 
 #: How many items a page holds when the caller gives no MaxResults.
 DEFAULT_PAGE = 100
+#: The tokens' version mark, so tokens of another form are refused, not misread.
+_MARK = "k1"
+_LARGEST = 2**63 - 1
+_LONGEST_TEXT = 2048
 
 
-def encode_token(offset: int) -> str:
-    """A NextToken for the listing position ``offset`` (base64, as the API's pattern allows)."""
-    return base64.b64encode(f"offset:{offset}".encode()).decode()
+def encode_token(key: Sequence[Any]) -> str:
+    """A NextToken that resumes after the item whose sort key is ``key``."""
+    text = json.dumps([_MARK, *key], separators=(",", ":"))
+    return base64.b64encode(text.encode()).decode()
 
 
-def decode_token(token: str | None) -> int:
-    """The listing position a NextToken stands for (0 without one)."""
+def _usable(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -_LARGEST <= value <= _LARGEST
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and len(value) <= _LONGEST_TEXT
+
+
+def decode_token(token: str | None, width: int) -> list[Any] | None:
+    """The sort key a NextToken resumes after (``None`` without a token).
+
+    Raises:
+        ApiError: a ValidationException, when the token is not one this service issued
+            for a listing sorted on ``width`` columns.
+    """
     if not token:
-        return 0
+        return None
     try:
-        kind, _, value = base64.b64decode(token, validate=True).decode().partition(":")
-        if kind != "offset" or not value.isdigit():
-            raise ValueError(token)
-    except ValueError as error:
-        raise validation(f"NextToken {token!r} is not one this service issued") from error
-    return int(value)
+        value = json.loads(base64.b64decode(token, validate=True))
+    except (binascii.Error, ValueError, RecursionError):
+        value = None
+    if (
+        not isinstance(value, list)
+        or len(value) != width + 1
+        or value[0] != _MARK
+        or not all(_usable(part) for part in value[1:])
+    ):
+        shown = token if len(token) <= 40 else f"{token[:40]}..."
+        raise validation(f"NextToken {shown} is not one this service issued for this listing")
+    return value[1:]
 
 
 def page(
     db: sqlite3.Connection,
-    query: str,
+    table: str,
+    where: Sequence[str],
     values: Sequence[Any],
     params: Mapping[str, Any],
     *,
+    order: Sequence[str],
     key: str,
     convert: Callable[[sqlite3.Row], Any],
 ) -> dict[str, Any]:
-    """One page of ``query``'s rows as ``{key: [...], "NextToken": ...}``.
+    """One page of ``table``'s rows matching ``where`` as ``{key: [...], "NextToken": ...}``.
 
-    ``query`` is an ordered SELECT without LIMIT; ``params`` holds the request's
-    ``NextToken`` and ``MaxResults``. The token is left out on the last page.
+    ``order`` names the columns the listing is sorted on; together they must be unique
+    within the listing. ``params`` holds the request's ``NextToken`` and
+    ``MaxResults``. The token is left out on the last page.
     """
-    offset = decode_token(params.get("NextToken"))
+    after = decode_token(params.get("NextToken"), len(order))
     limit = params.get("MaxResults") or DEFAULT_PAGE
-    rows = db.execute(f"{query} LIMIT ? OFFSET ?", (*values, limit + 1, offset)).fetchall()
+    conditions = list(where)
+    arguments = list(values)
+    if after is not None:
+        marks = ", ".join("?" for _ in order)
+        conditions.append(f"({', '.join(order)}) > ({marks})")
+        arguments.extend(after)
+    clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    rows = db.execute(
+        f"SELECT * FROM {table} {clause} ORDER BY {', '.join(order)} LIMIT ?",
+        (*arguments, limit + 1),
+    ).fetchall()
     answer: dict[str, Any] = {key: [convert(row) for row in rows[:limit]]}
     if len(rows) > limit:
-        answer["NextToken"] = encode_token(offset + limit)
+        last = rows[limit - 1]
+        answer["NextToken"] = encode_token([last[column] for column in order])
     return answer

@@ -75,12 +75,7 @@ def describe_project(
 def list_projects(ctx: Context, db: sqlite3.Connection, params: dict[str, Any]) -> dict[str, Any]:
     """ListProjects, a page at a time."""
     return page(
-        db,
-        "SELECT * FROM projects ORDER BY created, name",
-        (),
-        params,
-        key="Projects",
-        convert=_metadata,
+        db, "projects", (), (), params, order=("created", "name"), key="Projects", convert=_metadata
     )
 
 

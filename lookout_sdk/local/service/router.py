@@ -23,14 +23,15 @@ from lookout_sdk.api.validation import check_params
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.local.context import Context
 from lookout_sdk.local.service import datasets, models, packaging, projects, tags
-from lookout_sdk.local.service.errors import ApiError, conflict, validation
+from lookout_sdk.local.service.errors import ApiError, conflict, disk_full, validation
 from lookout_sdk.local.service.protocol import Protocol, encode_json
 from lookout_sdk.local.store import now
+from lookout_sdk.local.store.space import DiskFullError
+from lookout_sdk.local.store.tokens import TOKEN_LIFETIME
 
 __all__ = ["Answer", "Router"]
 
 _log = logging.getLogger("lookout_sdk.local")
-TOKEN_LIFETIME = 8 * 3600.0
 Handler = Callable[[Context, sqlite3.Connection, dict[str, Any]], dict[str, Any]]
 
 _HANDLERS: dict[str, Handler] = {
@@ -71,6 +72,10 @@ _READS = frozenset(
         "ListModelPackagingJobs",
         "ListTagsForResource",
     }
+)
+# Writes that free space or stop work: they may spend the disk reserve on a full disk.
+_ESSENTIAL = frozenset(
+    {"DeleteProject", "DeleteDataset", "DeleteModel", "StopModel", "UntagResource"}
 )
 
 
@@ -129,6 +134,8 @@ class Router:
             except InvalidInputError as error:
                 raise validation("; ".join(str(p) for p in error.problems)) from error
             status, payload = self._run(operation, params, route.status)
+        except DiskFullError as error:
+            return _error_answer(disk_full(str(error)), request_id)
         except ApiError as error:
             _log.debug("%s %s -> %s: %s", method, raw_path, error.code, error.message)
             return _error_answer(error, request_id)
@@ -141,7 +148,7 @@ class Router:
         if operation in _READS:
             return status, encode_json(handler(self.context, store.read(), params))
         token = params.get("ClientToken")
-        with store.transaction() as db:
+        with store.transaction(essential=operation in _ESSENTIAL) as db:
             if token is not None:
                 replay = self._replay(db, operation, token, params)
                 if replay is not None:
