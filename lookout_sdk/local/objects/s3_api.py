@@ -50,7 +50,14 @@ if TYPE_CHECKING:
 
     from lookout_sdk.local.objects import ObjectStore
 
-__all__ = ["MAX_PUT_SIZE", "MAX_XML_SIZE", "NAMESPACE", "handle_s3"]
+__all__ = [
+    "MAX_PUT_SIZE",
+    "MAX_XML_SIZE",
+    "NAMESPACE",
+    "error_document",
+    "handle_s3",
+    "new_request_id",
+]
 
 _log = logging.getLogger("lookout_sdk.local")
 
@@ -109,7 +116,7 @@ def _error(code: str, message: str, status: int = 400) -> ObjectStoreError:
 
 def handle_s3(request: Request, store: ObjectStore) -> Response:
     """Answer one path-style S3 request from ``store``, with S3's XML errors on failure."""
-    request_id = uuid.uuid4().hex[:16].upper()
+    request_id = new_request_id()
     bucket, _, key = request.path.lstrip("/").partition("/")
     try:
         response = _dispatch(request, store, bucket, key)
@@ -125,6 +132,19 @@ def handle_s3(request: Request, store: ObjectStore) -> Response:
 
 
 def _error_response(error: ObjectStoreError, request_id: str, bucket: str, key: str) -> Response:
+    body = error_document(error, request_id, bucket=bucket, key=key)
+    return Response(body, status=error.http_status, content_type="application/xml")
+
+
+def new_request_id() -> str:
+    """A fresh request id in S3's form (16 uppercase hexadecimal digits)."""
+    return uuid.uuid4().hex[:16].upper()
+
+
+def error_document(
+    error: ObjectStoreError, request_id: str, *, bucket: str = "", key: str = ""
+) -> bytes:
+    """S3's XML ``Error`` document for ``error``, naming the request."""
     root = ET.Element("Error")
     _sub(root, "Code", error.code)
     _sub(root, "Message", error.message)
@@ -133,7 +153,7 @@ def _error_response(error: ObjectStoreError, request_id: str, bucket: str, key: 
     if error.bucket or bucket:
         _sub(root, "BucketName", error.bucket or bucket)
     _sub(root, "RequestId", request_id)
-    return _xml(root, error.http_status)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def _dispatch(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:

@@ -27,7 +27,7 @@ from lookout_sdk.local.service.errors import ApiError, conflict, validation
 from lookout_sdk.local.service.protocol import Protocol, encode_json
 from lookout_sdk.local.store import now
 
-__all__ = ["Answer", "Router"]
+__all__ = ["Answer", "Router", "error_answer", "new_request_id"]
 
 _log = logging.getLogger("lookout_sdk.local")
 TOKEN_LIFETIME = 8 * 3600.0
@@ -83,7 +83,13 @@ class Answer:
     body: bytes
 
 
-def _error_answer(error: ApiError, request_id: str) -> Answer:
+def new_request_id() -> str:
+    """A fresh request id in the service's form (a UUID)."""
+    return str(uuid.uuid4())
+
+
+def error_answer(error: ApiError, request_id: str) -> Answer:
+    """The REST-JSON answer for ``error``: its status, ``x-amzn-ErrorType`` and request id."""
     headers = {
         "Content-Type": "application/json",
         "x-amzn-ErrorType": error.code,
@@ -114,7 +120,7 @@ class Router:
         self, method: str, raw_path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Answer:
         """Answer one request (``raw_path`` still percent-encoded)."""
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         try:
             found = self.protocol.match(method, raw_path)
             if found is None:
@@ -131,7 +137,7 @@ class Router:
             status, payload = self._run(operation, params, route.status)
         except ApiError as error:
             _log.debug("%s %s -> %s: %s", method, raw_path, error.code, error.message)
-            return _error_answer(error, request_id)
+            return error_answer(error, request_id)
         headers_out = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
         return Answer(status, headers_out, payload)
 
