@@ -5,6 +5,7 @@ Every server here listens on 127.0.0.1; every flood is bounded in count and time
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import socket
@@ -97,10 +98,8 @@ def test_a_signed_call_is_answered_within_1s_beside_1000_idle_and_100_slowloris(
                 if stop.wait(2):
                     return
                 for sock in slow:
-                    try:
+                    with contextlib.suppress(OSError):
                         sock.sendall(b"X-Slow-%d: y\r\n" % line)
-                    except OSError:
-                        pass
 
         threading.Thread(target=trickle, daemon=True).start()
         time.sleep(2.5)  # past the first header line of the slow ones

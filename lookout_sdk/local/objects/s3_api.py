@@ -153,7 +153,7 @@ def error_document(
     if error.bucket or bucket:
         _sub(root, "BucketName", error.bucket or bucket)
     _sub(root, "RequestId", request_id)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _dispatch(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
