@@ -70,7 +70,9 @@ NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 _MAX_LISTED = 1000
 _MAX_DELETED = 1000
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
+_NUMBER = re.compile(r"[0-9]{1,10}")
+_HEADER_TEXT = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _TOKEN_MARK = "1:"
 _OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -105,6 +107,11 @@ _CHECKSUMS: dict[str, Callable[[bytes], bytes]] = {
     "sha1": lambda data: hashlib.sha1(data, usedforsecurity=False).digest(),
     "sha256": lambda data: hashlib.sha256(data).digest(),
 }
+
+
+def _is_auth_arg(name: str) -> bool:
+    """Whether a query parameter belongs to a presigned URL's signature (``X-Amz-*``)."""
+    return name.lower().startswith("x-amz-")
 
 
 def _error(code: str, message: str, status: int = 400) -> ObjectStoreError:
@@ -157,8 +164,11 @@ def error_document(
 
 
 def _dispatch(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
-    method, args = request.method, request.args
-    unknown = sorted(set(args) - _KNOWN_ARGS)
+    try:
+        method, args = request.method, request.args
+    except UnicodeDecodeError:
+        raise InvalidArgument("The query string is not valid UTF-8.") from None
+    unknown = sorted(name for name in set(args) - _KNOWN_ARGS if not _is_auth_arg(name))
     if unknown:
         raise _error("NotImplemented", f"This server does not support ?{unknown[0]}.", 501)
     if not bucket:
@@ -414,7 +424,11 @@ def _get_object(request: Request, store: ObjectStore, bucket: str, key: str) -> 
         response.headers["Content-Range"] = content_range
     for name, header in _OVERRIDES.items():
         if name in request.args:
-            response.headers[header] = request.args[name]
+            value = request.args[name]
+            if not _HEADER_TEXT.fullmatch(value):  # no CR, LF or other controls
+                chunks.close()
+                raise InvalidArgument(f"{name} must be header text without control characters")
+            response.headers[header] = value
     return response
 
 
@@ -449,7 +463,7 @@ def _int_arg(args: Mapping[str, str], name: str, default: int) -> int:
     text = args.get(name)
     if text is None:
         return default
-    if not text.isdigit():
+    if not _NUMBER.fullmatch(text):  # ASCII digits only ("²" is a digit to str.isdigit)
         raise InvalidArgument(f"Provided {name} not an integer or within integer range")
     return int(text)
 
@@ -592,7 +606,7 @@ def _complete_multipart(request: Request, store: ObjectStore, bucket: str, key: 
     parts: list[tuple[int, str]] = []
     for element in document.findall("Part"):
         number, etag = element.findtext("PartNumber") or "", element.findtext("ETag") or ""
-        if not number.isdigit() or not etag.strip():
+        if not _NUMBER.fullmatch(number) or not etag.strip():
             raise malformed
         parts.append((int(number), etag.strip().strip('"')))
     if not parts:

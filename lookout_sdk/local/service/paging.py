@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import base64
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lookout_sdk.local.service.errors import validation
+from lookout_sdk.local.service.errors import shown, validation
 
 __all__ = ["DEFAULT_PAGE", "decode_token", "encode_token", "page"]
 
 #: How many items a page holds when the caller gives no MaxResults.
 DEFAULT_PAGE = 100
+_OFFSET = re.compile(r"[0-9]{1,15}")  # ASCII digits only, and within SQLite's integers
 
 
 def encode_token(offset: int) -> str:
@@ -26,10 +28,10 @@ def decode_token(token: str | None) -> int:
         return 0
     try:
         kind, _, value = base64.b64decode(token, validate=True).decode().partition(":")
-        if kind != "offset" or not value.isdigit():
+        if kind != "offset" or not _OFFSET.fullmatch(value):
             raise ValueError(token)
     except ValueError as error:
-        raise validation(f"NextToken {token!r} is not one this service issued") from error
+        raise validation(f"NextToken {shown(token)} is not one this service issued") from error
     return int(value)
 
 

@@ -138,6 +138,12 @@ class Router:
         except ApiError as error:
             _log.debug("%s %s -> %s: %s", method, raw_path, error.code, error.message)
             return error_answer(error, request_id)
+        except Exception:
+            # a fault of the server, not of the request: logged, and answered as the
+            # service answers one (the SDK may retry it)
+            _log.exception("request %s (%s %s) failed", request_id, method, raw_path)
+            message = f"the server failed to answer request {request_id}; see its log"
+            return error_answer(ApiError("InternalServerException", 500, message), request_id)
         headers_out = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
         return Answer(status, headers_out, payload)
 
