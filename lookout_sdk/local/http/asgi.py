@@ -63,6 +63,10 @@ class Front:
         self.limits = limits
         self.wsgi = WSGIMiddleware(_Environ(app), workers=limits.threads)  # type: ignore[arg-type]
 
+    def close(self) -> None:
+        """Let the application threads go once they are idle."""
+        self.wsgi.executor.shutdown(wait=False)
+
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         """Answer one ASGI request (``http`` scopes only; lifespan is off)."""
         if scope["type"] != "http":

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from lookout_sdk.local.http.asgi import Front
 from lookout_sdk.local.http.limits import DEFAULT_MAX_BODY_BYTES, ServerLimits, raise_open_files
 from lookout_sdk.local.http.middleware import AuthMiddleware
 from lookout_sdk.runtime.endpoints import is_loopback
@@ -130,7 +131,6 @@ def _server(
 ) -> tuple[Server, Config]:
     from uvicorn import Config, Server
 
-    from lookout_sdk.local.http.asgi import Front
     from lookout_sdk.local.http.protocol import protocol_class
 
     if tls is not None:
@@ -223,6 +223,9 @@ class RunningServer:
             self._server.force_exit = True  # leave kept-alive (TLS) connections behind
             self._thread.join(timeout)
         self._socket.close()
+        front = self._server.config.app
+        if isinstance(front, Front):
+            front.close()
 
     def __enter__(self) -> RunningServer:
         return self
