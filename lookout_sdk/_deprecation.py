@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = ["moved_module", "warn_deprecated"]
 
+
 def warn_deprecated(old: str, new: str, *, stacklevel: int = 2) -> None:
     """Warn that ``old`` is deprecated in favour of ``new``.
 

@@ -58,6 +58,10 @@ def _b64(text: str) -> str:
         _b64(json.dumps({"k1": 5})),
         _b64("[" * 100_000),
         encode_token([True]),
+        _b64('["k1","\\ud800"]'),  # a lone surrogate cannot be bound to SQLite
+        _b64('["k1",' + "9" * 5000 + "]"),
+        _b64('["k1",NaN]'),
+        _b64('["k1",-Infinity]'),
     ],
 )
 def test_tokens_this_service_did_not_issue_are_refused(

@@ -105,3 +105,29 @@ def test_a_30000_px_png_is_refused_by_a_hosted_model(
     image = make_image(random.Random(8)).data
     assert 0.0 <= model.detect(io.BytesIO(image)).confidence <= 1.0
     model.stop().result(timeout=60)
+
+
+def test_a_presigned_get_url_returns_the_object(server: RunningServer) -> None:
+    import urllib.request
+
+    import boto3
+    from botocore.config import Config
+
+    s3: Any = boto3.Session(aws_access_key_id=ACCESS, aws_secret_access_key=SECRET).client(
+        "s3",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    s3.create_bucket(Bucket="shared")
+    s3.put_object(Bucket="shared", Key="a b/ü.txt", Body=b"presigned bytes")
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": "shared", "Key": "a b/ü.txt"}, ExpiresIn=60
+    )
+    assert "X-Amz-Signature=" in url
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.read() == b"presigned bytes"
+    tampered = url.replace("X-Amz-Expires=60", "X-Amz-Expires=600")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(tampered, timeout=10)
+    assert refused.value.code == 403

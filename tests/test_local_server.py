@@ -381,3 +381,65 @@ def test_load_credentials_from_pairs_and_files(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="JSON object"):
         load_credentials(str(path))
     assert "s1" not in repr(Credentials("AK1", "s1"))
+
+
+# ----------------------------------------------------------------------------- scope and headers
+
+
+def test_a_signature_scoped_to_another_region_is_refused(
+    server: RunningServer, app: EchoApp
+) -> None:
+    for region in ("eu-west-1", "anything"):
+        session = boto3.Session(aws_access_key_id=ACCESS, aws_secret_access_key=SECRET)
+        service = lookout_sdk.LookoutVision(
+            endpoint_url=server.url,
+            region_name=region,
+            session=session,
+            retry=RetryPolicy(max_attempts=1),
+        )
+        with pytest.raises(ClientError) as caught:
+            service.client.list_projects()
+        assert error_code(caught.value) == "AccessDeniedException"
+        assert f"region {region!r}" in caught.value.response["Error"]["Message"]
+        s3 = session.client(
+            "s3",
+            endpoint_url=server.url,
+            region_name=region,
+            config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(ClientError) as s3_error:
+            s3.get_object(Bucket="bucket", Key="k")
+        assert error_code(s3_error.value) == "AccessDenied"
+    assert app.calls == []
+
+
+def test_headers_that_matter_must_be_signed() -> None:
+    url = "http://127.0.0.1:9/2020-11-20/projects"
+    headers = signed(url, "POST", b"{}")
+    with pytest.raises(AuthError, match="must be signed: x-amzn-client-token"):
+        verify_request(
+            "POST",
+            "/2020-11-20/projects",
+            "",
+            {**headers, "X-Amzn-Client-Token": "replayed"},
+            b"{}",
+            CREDS,
+        )
+    # signed, the same token passes; a tracing proxy's header needs no signature
+    with_token = signed(url, "POST", b"{}", headers={"X-Amzn-Client-Token": "t-1"})
+    with_token["X-Amzn-Trace-Id"] = "Root=1-abc"
+    assert verify_request("POST", "/2020-11-20/projects", "", with_token, b"{}", CREDS) == ACCESS
+    # S3 requests signed in the header must carry x-amz-content-sha256
+    object_url = "http://127.0.0.1:9/bucket/k"
+    s3_headers = signed(object_url, "GET", service="s3")
+    del s3_headers["X-Amz-Content-SHA256"]
+    with pytest.raises(AuthError, match="x-amz-content-sha256"):
+        verify_request("GET", "/bucket/k", "", s3_headers, b"", CREDS)
+    # the region the server answers for is checked when it is given
+    assert verify_request(
+        "POST", "/2020-11-20/projects", "", headers, b"{}", CREDS, region="us-east-1"
+    )
+    with pytest.raises(AuthError, match="region 'us-east-1'"):
+        verify_request(
+            "POST", "/2020-11-20/projects", "", headers, b"{}", CREDS, region="eu-west-1"
+        )

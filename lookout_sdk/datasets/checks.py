@@ -54,7 +54,6 @@ _FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG"}
 _PNG_END = b"\x00\x00\x00\x00IEND"  # the zero length and type of the last chunk
 
 
-
 # ----------------------------------------------------------------------------- public records
 
 
@@ -339,9 +338,7 @@ class _ImageCheck:
         if unknown:
             problems.append(Problem(where, _unknown_colors(unknown)))
         if image.label is AnomalyClass.ANOMALY and not classes and not unknown:
-            problems.append(
-                Problem(where, "mask shows no anomaly (only the background colour)")
-            )
+            problems.append(Problem(where, "mask shows no anomaly (only the background colour)"))
         if image.label is AnomalyClass.NORMAL and classes:
             shown = ", ".join(sorted(classes))
             problems.append(Problem(where, f"shows {shown} but its image is labelled normal"))

@@ -1,1 +1,1 @@
-"""How requests reach the local backend: over HTTP (waitress, SigV4) or in-process (WSGI)."""
+"""How requests reach the local backend: over HTTP(S) (uvicorn, SigV4) or in-process (WSGI)."""

@@ -22,8 +22,10 @@ What a client signs, as checked against botocore's ``SigV4Auth`` and ``S3SigV4Au
 
 Presigned S3 URLs (``X-Amz-Algorithm`` and friends in the query string) are accepted,
 for any method, with an unsigned payload and within ``X-Amz-Expires``. Query-string
-authentication is refused for Lookout for Vision requests, and so are aws-chunked
-streaming payloads (``STREAMING-*``), which botocore only sends over HTTPS.
+authentication is refused for Lookout for Vision requests. Of the aws-chunked
+streaming payloads, S3's ``STREAMING-UNSIGNED-PAYLOAD-TRAILER`` (what botocore sends
+over HTTPS: an unsigned body whose checksum trailer the S3 layer checks) is accepted;
+those with signed chunks (``STREAMING-AWS4-HMAC-SHA256-PAYLOAD...``) are refused.
 """
 
 from __future__ import annotations
@@ -59,12 +61,14 @@ CREDENTIALS_ENV_VAR = "LOOKOUT_LOCAL_CREDENTIALS"
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+STREAMING_UNSIGNED = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 _TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 _TIMESTAMP = re.compile(r"\d{8}T\d{6}Z")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")
 _QUERY_AUTH_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature")
+_UNSIGNED_OK = frozenset({"x-amzn-trace-id"})
 
 
 class AuthError(Exception):
@@ -177,6 +181,8 @@ def verify_request(  # noqa: PLR0917 - the parts of one HTTP request, in order
     *,
     now: datetime | None = None,
     max_skew: timedelta = timedelta(minutes=15),
+    region: str | None = None,
+    payload_sha256: str | None = None,
 ) -> str:
     """Check a request's SigV4 signature; return the access key that signed it.
 
@@ -185,14 +191,18 @@ def verify_request(  # noqa: PLR0917 - the parts of one HTTP request, in order
         path: the request path exactly as sent (still percent-encoded).
         query_string: the query string exactly as sent, without ``?``.
         headers: the request headers (names in any case).
-        body: the whole request body.
+        body: the whole request body (unused when ``payload_sha256`` is given).
         credentials: secret keys by access key ID.
         now: the current time (UTC when naive); the clock by default.
         max_skew: how far the request's time may be from ``now``.
+        region: the region the signature must be scoped to; ``None`` accepts any.
+        payload_sha256: the body's SHA-256 in hexadecimal, when the caller has it
+            already (the server hashes bodies while it reads them).
 
     Raises:
         AuthError: the request is unsigned, garbled, signed with an unknown key or the
-            wrong secret, or too old or too new.
+            wrong secret, for another region or service, leaves a header that matters
+            unsigned, or is too old or too new.
     """
     now = now or datetime.now(timezone.utc)
     if now.tzinfo is None:
@@ -207,12 +217,18 @@ def verify_request(  # noqa: PLR0917 - the parts of one HTTP request, in order
             f"the credential scope is for service {auth.service!r}, "
             f"but this request is for {expected_service!r}"
         )
+    if region is not None and auth.region != region:
+        raise _deny(
+            f"the credential scope is for region {auth.region!r}, "
+            f"but this server answers for {region!r}"
+        )
     secret = credentials.get(auth.access_key)
     if secret is None:
         raise _deny(f"the access key ID {auth.access_key!r} is not known to this server")
     _check_time(auth, now, max_skew)
     _check_signed_headers(auth, lowered)
-    payload_hash = _payload_hash(lowered, body, auth)
+    actual = payload_sha256 or hashlib.sha256(body).hexdigest()
+    payload_hash = _payload_hash(lowered, actual, auth)
 
     key = _signing_key(secret, auth.date, auth.region, auth.service)
     scope = f"{auth.date}/{auth.region}/{auth.service}/aws4_request"
@@ -381,31 +397,49 @@ def _check_time(auth: _Auth, now: datetime, max_skew: timedelta) -> None:
 
 
 def _check_signed_headers(auth: _Auth, headers: Mapping[str, str]) -> None:
+    """The headers that say what the request does or when it was made must be signed.
+
+    That is ``host``; every ``x-amz-*`` and ``x-amzn-*`` header sent (the time, the
+    payload hash, a client token; but ``x-amzn-trace-id``, which tracing proxies add);
+    ``date`` when it gives the request time; and, for S3 requests signed in the
+    ``Authorization`` header, ``x-amz-content-sha256``, which S3 requires.
+    """
     signed = set(auth.signed_headers)
     missing = [name for name in auth.signed_headers if name not in headers]
     if missing:
         raise _deny(f"signed header(s) missing from the request: {', '.join(missing)}")
-    unsigned = sorted(name for name in headers if name.startswith("x-amz-") and name not in signed)
+    unsigned = sorted(
+        name
+        for name in headers
+        if name.startswith(("x-amz-", "x-amzn-"))
+        and name not in _UNSIGNED_OK
+        and name not in signed
+    )
+    if "x-amz-date" not in headers and auth.expires is None and "date" not in signed:
+        unsigned.append("date")
     if unsigned:
-        raise _deny(f"x-amz-* headers must be signed: {', '.join(unsigned)}")
+        raise _deny(f"these headers must be signed: {', '.join(unsigned)}")
+    if auth.service == "s3" and auth.expires is None and "x-amz-content-sha256" not in headers:
+        raise _deny("S3 requests signed in the Authorization header need x-amz-content-sha256")
 
 
-def _payload_hash(headers: Mapping[str, str], body: bytes, auth: _Auth) -> str:
+def _payload_hash(headers: Mapping[str, str], actual: str, auth: _Auth) -> str:
+    """The payload hash the client signed; ``actual`` is the body's real SHA-256."""
     claimed = headers.get("x-amz-content-sha256")
     if claimed is None:
         if auth.expires is not None:
             return UNSIGNED_PAYLOAD
-        return hashlib.sha256(body).hexdigest()
+        return actual
     claimed = claimed.strip()
-    if claimed == UNSIGNED_PAYLOAD:
+    if claimed in (UNSIGNED_PAYLOAD, STREAMING_UNSIGNED):
         if auth.service != "s3":
-            raise _deny("UNSIGNED-PAYLOAD is only accepted for S3 requests")
+            raise _deny(f"{claimed} is only accepted for S3 requests")
         return claimed
     if claimed.startswith("STREAMING-"):
         raise _deny(f"streaming (aws-chunked) payloads are not supported: {claimed}")
     if not _SIGNATURE.fullmatch(claimed.lower()):
         raise _deny("x-amz-content-sha256 must be a SHA-256 in hexadecimal or UNSIGNED-PAYLOAD")
-    if not hmac.compare_digest(claimed.lower(), hashlib.sha256(body).hexdigest()):
+    if not hmac.compare_digest(claimed.lower(), actual):
         raise _deny("x-amz-content-sha256 does not match the request body")
     return claimed
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import builtins
+import hashlib
 import re
+import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -13,10 +16,13 @@ import attrs
 
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.local.objects.errors import (
+    DISK_FULL_MESSAGE,
+    InsufficientStorage,
     InvalidArgument,
     InvalidObjectName,
     InvalidRange,
     MetadataTooLarge,
+    is_disk_full,
 )
 from lookout_sdk.records.common import S3Object
 
@@ -30,15 +36,18 @@ __all__ = [
     "MAX_PARTS",
     "MIN_PART_SIZE",
     "UPLOAD_ID",
+    "Body",
     "ByteRange",
     "Chunks",
     "Listing",
+    "Measured",
     "ObjectInfo",
     "ObjectStore",
     "StoreHelpers",
     "check_bucket_name",
     "check_key",
     "check_metadata",
+    "disk_space",
     "parse_uri",
     "prefix_end",
     "resolve_range",
@@ -111,6 +120,41 @@ class Listing:
         """The greatest key or prefix of the page: the ``start_after`` of the next page."""
         names = [*(o.key for o in self.objects[-1:]), *self.common_prefixes[-1:]]
         return max(names) if names else None
+
+
+#: What a store writes: bytes, or chunks of them written as they come.
+Body = bytes | Iterable[bytes]
+
+
+class Measured:
+    """Chunks of a body passing through, counted and MD5-hashed on the way."""
+
+    def __init__(self, data: Body) -> None:
+        self._chunks: Iterable[bytes] = [data] if isinstance(data, bytes) else data
+        self.size = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.size += len(chunk)
+            self._md5.update(chunk)
+            yield chunk
+
+    @property
+    def etag(self) -> str:
+        """The MD5 of what has passed, in hexadecimal."""
+        return self._md5.hexdigest()
+
+
+@contextmanager
+def disk_space(bucket: str, key: str | None = None) -> Iterator[None]:
+    """Raise a full disk, from a file or SQLite, as :class:`InsufficientStorage`."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as error:
+        if is_disk_full(error):
+            raise InsufficientStorage(DISK_FULL_MESSAGE, bucket=bucket, key=key) from error
+        raise
 
 
 # ----------------------------------------------------------------------------- checks
@@ -259,12 +303,15 @@ class ObjectStore(Protocol):
         self,
         bucket: str,
         key: str,
-        data: bytes,
+        data: Body,
         *,
         metadata: Mapping[str, str] | None = None,
         content_type: str | None = None,
     ) -> ObjectInfo:
-        """Store ``data`` at ``key``, replacing any object there."""
+        """Store ``data`` (bytes, or chunks written as they come) at ``key``.
+
+        Any object there is replaced; an iterator of chunks that raises stores nothing.
+        """
         ...
 
     def get(
@@ -338,9 +385,9 @@ class ObjectStore(Protocol):
         ...
 
     def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: Body
     ) -> str:
-        """Store one part (numbered 1 to :data:`MAX_PARTS`); return its ETag."""
+        """Store one part (numbered 1 to :data:`MAX_PARTS`, bytes or chunks); its ETag."""
         ...
 
     def complete_multipart(
@@ -435,7 +482,7 @@ class StoreHelpers:
         self,
         bucket: str,
         key: str,
-        data: bytes,
+        data: Body,
         *,
         metadata: Mapping[str, str] | None = None,
         content_type: str | None = None,

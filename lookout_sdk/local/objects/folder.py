@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import functools
 import hashlib
 import itertools
 import json
@@ -24,32 +23,30 @@ from lookout_sdk.local.objects.base import (
     BUCKET_NAME,
     CHUNK_SIZE,
     DEFAULT_CONTENT_TYPE,
-    MAX_PARTS,
-    MIN_PART_SIZE,
-    UPLOAD_ID,
+    Body,
     ByteRange,
     Chunks,
     Listing,
+    Measured,
     ObjectInfo,
     StoreHelpers,
     check_bucket_name,
     check_key,
     check_metadata,
+    disk_space,
     prefix_end,
     resolve_range,
     utc_now,
 )
 from lookout_sdk.local.objects.errors import (
     BucketNotEmpty,
-    EntityTooSmall,
+    InsufficientStorage,
     InvalidArgument,
-    InvalidPart,
-    InvalidPartOrder,
     InvalidRange,
     NoSuchBucket,
     NoSuchKey,
-    NoSuchUpload,
 )
+from lookout_sdk.local.objects.uploads import UPLOADS, FolderUploads
 
 __all__ = [
     "FolderObjectStore",
@@ -60,7 +57,6 @@ __all__ = [
 _INDEX = ".index.sqlite3"
 _DATA = "data"
 _TEMP = ".tmp"
-_UPLOADS = ".uploads"
 _TRASH = ".trash-"
 _COLUMNS = "key, size, etag, modified, metadata, content_type, file"
 _SCHEMA = """
@@ -108,7 +104,7 @@ def _read_chunks(handle: IO[bytes], remaining: int) -> Iterator[bytes]:
         yield chunk
 
 
-class FolderObjectStore(StoreHelpers):
+class FolderObjectStore(FolderUploads, StoreHelpers):
     """Buckets as folders under ``root``, each with a SQLite index of its objects.
 
     Layout of a bucket ``<root>/<bucket>/``: ``.index.sqlite3`` (WAL mode) maps each
@@ -167,7 +163,7 @@ class FolderObjectStore(StoreHelpers):
             raise NoSuchBucket("The specified bucket does not exist", bucket=bucket)
         if conn is not None:
             return conn
-        for name in (_DATA, _TEMP, _UPLOADS):
+        for name in (_DATA, _TEMP, UPLOADS):
             (folder / name).mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(index, check_same_thread=False, isolation_level=None, timeout=30)
         try:
@@ -196,7 +192,7 @@ class FolderObjectStore(StoreHelpers):
                 if f"{group.name}/{path.name}" not in named:
                     self._remove_if_older(path, cutoff)
         abandoned = time.time() - max(self.sweep_age, ABANDONED_UPLOAD_AGE)
-        for upload in (folder / _UPLOADS).iterdir():
+        for upload in (folder / UPLOADS).iterdir():
             with suppress(OSError):
                 if upload.stat().st_mtime <= abandoned:
                     shutil.rmtree(upload)
@@ -209,7 +205,7 @@ class FolderObjectStore(StoreHelpers):
 
     def create_bucket(self, bucket: str) -> None:
         """Create a bucket; creating one that exists does nothing."""
-        with self._lock:
+        with self._lock, disk_space(bucket):
             self._conn(bucket, create=True)
 
     def bucket_exists(self, bucket: str) -> bool:
@@ -336,34 +332,65 @@ class FolderObjectStore(StoreHelpers):
         self,
         bucket: str,
         key: str,
-        data: bytes,
+        data: Body,
         *,
         metadata: Mapping[str, str] | None = None,
         content_type: str | None = None,
     ) -> ObjectInfo:
-        """Store ``data`` at ``key``, replacing any object there."""
+        """Store ``data`` (bytes, or chunks written as they come) at ``key``.
+
+        An iterator of chunks that raises stores nothing. On a full disk,
+        :class:`InsufficientStorage`.
+        """
         check_key(key, bucket)
-        info = ObjectInfo(
-            key=key,
-            size=len(data),
-            etag=hashlib.md5(data, usedforsecurity=False).hexdigest(),
-            last_modified=utc_now(),
-            metadata=check_metadata(metadata),
-            content_type=content_type or DEFAULT_CONTENT_TYPE,
-        )
+        cleaned = check_metadata(metadata)
         self._conn_or_missing(bucket)
-        return self._commit(bucket, self._write_temp(bucket, [data]), info)
+        measured = Measured(data)
+        with disk_space(bucket, key):
+            temp = self._write_temp(bucket, measured)
+            info = ObjectInfo(
+                key=key,
+                size=measured.size,
+                etag=measured.etag,
+                last_modified=utc_now(),
+                metadata=cleaned,
+                content_type=content_type or DEFAULT_CONTENT_TYPE,
+            )
+            return self._commit(bucket, temp, info)
 
     def delete(self, bucket: str, key: str) -> None:
-        """Delete the object; a key with no object is not an error."""
+        """Delete the object; a key with no object is not an error.
+
+        On a full disk, where the index cannot commit, the object's bytes are removed
+        first and the commit tried again in the room they leave.
+        """
         check_key(key, bucket)
+        try:
+            with disk_space(bucket, key):
+                file = self._unindex(bucket, key)
+        except InsufficientStorage:
+            with self._lock:
+                row = (
+                    self._conn(bucket)
+                    .execute("SELECT file FROM objects WHERE key = ?", (key,))
+                    .fetchone()
+                )
+            if row is None:
+                return
+            self._discard(self._bucket_dir(bucket) / _DATA / row[0])
+            with disk_space(bucket, key):
+                file = self._unindex(bucket, key)
+        if file is not None:
+            self._discard(self._bucket_dir(bucket) / _DATA / file)
+
+    def _unindex(self, bucket: str, key: str) -> str | None:
+        """Remove the key's index row; return the data file it named."""
         with self._lock:
             conn = self._conn(bucket)
             with _transaction(conn):
                 row = conn.execute("SELECT file FROM objects WHERE key = ?", (key,)).fetchone()
                 conn.execute("DELETE FROM objects WHERE key = ?", (key,))
-        if row is not None:
-            self._discard(self._bucket_dir(bucket) / _DATA / row[0])
+        return None if row is None else str(row[0])
 
     # ------------------------------------------------------------------ reading
 
@@ -394,8 +421,10 @@ class FolderObjectStore(StoreHelpers):
                     handle = (self._bucket_dir(bucket) / _DATA / row[6]).open("rb")
                     break
                 except FileNotFoundError:
-                    if attempt == 2:
-                        raise
+                    if attempt == 2:  # a delete on a full disk removed the bytes first
+                        raise NoSuchKey(
+                            "The specified key does not exist.", bucket=bucket, key=key
+                        ) from None
         try:
             start, stop = (
                 (0, info.size) if byte_range is None else resolve_range(byte_range, info.size)
@@ -463,135 +492,3 @@ class FolderObjectStore(StoreHelpers):
             else:
                 if len(rows) < wanted:
                     return page(False)
-
-    # ------------------------------------------------------------------ multipart
-
-    def _upload_dir(self, bucket: str, key: str, upload_id: str) -> tuple[Path, dict[str, Any]]:
-        """The upload's folder and its description, checked against ``key``."""
-        check_key(key, bucket)
-        self._conn_or_missing(bucket)
-        missing = NoSuchUpload("The specified upload does not exist.", bucket=bucket, key=key)
-        if not isinstance(upload_id, str) or not UPLOAD_ID.fullmatch(upload_id):
-            raise missing
-        folder = self._bucket_dir(bucket) / _UPLOADS / upload_id
-        try:
-            described: dict[str, Any] = json.loads((folder / "upload.json").read_text("utf-8"))
-        except (OSError, ValueError):
-            raise missing from None
-        if described.get("key") != key:
-            raise missing
-        return folder, described
-
-    def create_multipart(
-        self,
-        bucket: str,
-        key: str,
-        *,
-        metadata: Mapping[str, str] | None = None,
-        content_type: str | None = None,
-    ) -> str:
-        """Start a multipart upload to ``key``; return its upload id."""
-        check_key(key, bucket)
-        described = {
-            "key": key,
-            "metadata": check_metadata(metadata),
-            "content_type": content_type or DEFAULT_CONTENT_TYPE,
-            "initiated": time.time(),
-        }
-        self._conn_or_missing(bucket)
-        upload_id = uuid.uuid4().hex
-        folder = self._bucket_dir(bucket) / _UPLOADS / upload_id
-        temp = self._write_temp(bucket, [json.dumps(described).encode("utf-8")])
-        try:
-            folder.mkdir()
-            os.replace(temp, folder / "upload.json")
-        finally:
-            self._discard(temp)
-        return upload_id
-
-    def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes
-    ) -> str:
-        """Store one part (numbered 1 to :data:`MAX_PARTS`); return its ETag."""
-        folder, _ = self._upload_dir(bucket, key, upload_id)
-        if not 1 <= part_number <= MAX_PARTS:
-            raise InvalidArgument(
-                f"Part number must be an integer between 1 and {MAX_PARTS}, inclusive",
-                bucket=bucket,
-                key=key,
-            )
-        temp = self._write_temp(bucket, [data])
-        try:
-            os.replace(temp, folder / f"{part_number:05d}.part")
-        except FileNotFoundError:  # aborted meanwhile
-            raise NoSuchUpload(
-                "The specified upload does not exist.", bucket=bucket, key=key
-            ) from None
-        finally:
-            self._discard(temp)
-        return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-    def complete_multipart(
-        self, bucket: str, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
-    ) -> ObjectInfo:
-        """Join the listed ``(part number, ETag)`` parts, in order, into the object."""
-        folder, described = self._upload_dir(bucket, key, upload_id)
-        if not parts:
-            raise InvalidPart("You must specify at least one part", bucket=bucket, key=key)
-        numbers = [number for number, _ in parts]
-        if any(a >= b for a, b in itertools.pairwise(numbers)):
-            raise InvalidPartOrder(
-                "The list of parts was not in ascending order.", bucket=bucket, key=key
-            )
-        files = [folder / f"{number:05d}.part" for number in numbers]
-        for index, path in enumerate(files):
-            if not path.is_file():
-                raise InvalidPart(f"Part {numbers[index]} was not uploaded", bucket=bucket, key=key)
-            if index < len(files) - 1 and path.stat().st_size < MIN_PART_SIZE:
-                raise EntityTooSmall(
-                    "Your proposed upload is smaller than the minimum allowed size",
-                    bucket=bucket,
-                    key=key,
-                )
-        digests: builtins.list[bytes] = []
-        size = 0
-
-        def joined() -> Iterator[bytes]:
-            nonlocal size
-            for (number, etag), path in zip(parts, files, strict=True):
-                digest = hashlib.md5(usedforsecurity=False)
-                try:
-                    handle = path.open("rb")
-                except FileNotFoundError:  # aborted meanwhile
-                    raise NoSuchUpload(
-                        "The specified upload does not exist.", bucket=bucket, key=key
-                    ) from None
-                with handle:
-                    for chunk in iter(functools.partial(handle.read, CHUNK_SIZE), b""):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        yield chunk
-                if digest.hexdigest() != etag.strip('"').lower():
-                    raise InvalidPart(
-                        f"Part {number} does not have the ETag {etag}", bucket=bucket, key=key
-                    )
-                digests.append(digest.digest())
-
-        temp = self._write_temp(bucket, joined())
-        etag = hashlib.md5(b"".join(digests), usedforsecurity=False).hexdigest()
-        info = ObjectInfo(
-            key=key,
-            size=size,
-            etag=f"{etag}-{len(parts)}",
-            last_modified=utc_now(),
-            metadata=dict(described["metadata"]),
-            content_type=str(described["content_type"]),
-        )
-        self._commit(bucket, temp, info)
-        shutil.rmtree(folder, ignore_errors=True)
-        return info
-
-    def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
-        """Drop a multipart upload and its parts."""
-        folder, _ = self._upload_dir(bucket, key, upload_id)
-        shutil.rmtree(folder, ignore_errors=True)

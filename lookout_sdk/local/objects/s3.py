@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-import hashlib
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -12,9 +12,11 @@ from typing import Any
 from lookout_sdk.local.objects.base import (
     CHUNK_SIZE,
     DEFAULT_CONTENT_TYPE,
+    Body,
     ByteRange,
     Chunks,
     Listing,
+    Measured,
     ObjectInfo,
     StoreHelpers,
     check_bucket_name,
@@ -39,6 +41,23 @@ __all__ = [
 # ----------------------------------------------------------------------------- S3
 
 _NAME_ERRORS = ("InvalidBucketName", "KeyTooLongError", "InvalidArgument")
+_SPOOL = 8 * 1024 * 1024
+
+
+@contextmanager
+def _spooled(data: Body) -> Iterator[tuple[Any, Measured]]:
+    """``data`` whole, ready to send: bytes as they are, chunks in a spool file."""
+    measured = Measured(data)
+    if isinstance(data, bytes):
+        for _ in measured:  # measure it
+            pass
+        yield data, measured
+        return
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as spool:
+        for chunk in measured:
+            spool.write(chunk)
+        spool.seek(0)
+        yield spool, measured
 
 
 class S3ObjectStore(StoreHelpers):
@@ -118,31 +137,34 @@ class S3ObjectStore(StoreHelpers):
         self,
         bucket: str,
         key: str,
-        data: bytes,
+        data: Body,
         *,
         metadata: Mapping[str, str] | None = None,
         content_type: str | None = None,
     ) -> ObjectInfo:
-        """Store ``data`` at ``key``, replacing any object there."""
+        """Store ``data`` at ``key``, replacing any object there.
+
+        Chunks are spooled (to disk past 8 MiB), and so checked whole, before anything
+        is sent.
+        """
         import base64
 
         check_bucket_name(bucket)
         check_key(key, bucket)
         cleaned = check_metadata(metadata)
-        digest = hashlib.md5(data, usedforsecurity=False)
-        with self._mapped(bucket, key):
+        with _spooled(data) as (body, measured), self._mapped(bucket, key):
             response = self.client.put_object(
                 Bucket=bucket,
                 Key=key,
-                Body=data,
-                ContentMD5=base64.b64encode(digest.digest()).decode("ascii"),
+                Body=body,
+                ContentMD5=base64.b64encode(bytes.fromhex(measured.etag)).decode("ascii"),
                 ContentType=content_type or DEFAULT_CONTENT_TYPE,
                 Metadata=cleaned,
             )
         return ObjectInfo(
             key=key,
-            size=len(data),
-            etag=str(response.get("ETag", digest.hexdigest())).strip('"'),
+            size=measured.size,
+            etag=str(response.get("ETag", measured.etag)).strip('"'),
             last_modified=utc_now(),
             metadata=cleaned,
             content_type=content_type or DEFAULT_CONTENT_TYPE,
@@ -266,14 +288,14 @@ class S3ObjectStore(StoreHelpers):
         return str(response["UploadId"])
 
     def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, data: bytes
+        self, bucket: str, key: str, upload_id: str, part_number: int, data: Body
     ) -> str:
-        """Store one part (numbered 1 to :data:`MAX_PARTS`); return its ETag."""
+        """Store one part (numbered 1 to :data:`MAX_PARTS`, bytes or chunks); its ETag."""
         check_bucket_name(bucket)
         check_key(key, bucket)
-        with self._mapped(bucket, key):
+        with _spooled(data) as (body, _), self._mapped(bucket, key):
             response = self.client.upload_part(
-                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=data
+                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=body
             )
         return str(response["ETag"]).strip('"')
 

@@ -10,47 +10,53 @@ ListObjects (v1 and v2, with delimiters), DeleteObjects, PutObject, GetObject (w
 CompleteMultipartUpload, AbortMultipartUpload. Anything else is answered with S3's
 ``NotImplemented`` error, never guessed at.
 
-Request signatures are not checked: this is a loopback server for one machine. Bodies
-are: ``Content-MD5``, ``x-amz-content-sha256`` and the CRC32, SHA-1 and SHA-256
-``x-amz-checksum-*`` values (in headers or in an ``aws-chunked`` body's trailer) must
-match the bytes received, or the request is refused with ``BadDigest``.
+Request signatures are checked in front of this module (by the HTTP server's
+middleware, when it has credentials). Bodies are checked here, as they stream to the
+store (:mod:`~lookout_sdk.local.objects.s3_body`): ``Content-MD5``,
+``x-amz-content-sha256`` and the ``x-amz-checksum-*`` values must match the bytes
+received, or the request is refused with ``BadDigest`` and nothing is stored. One
+PutObject or UploadPart body may hold up to :data:`MAX_PUT_SIZE` bytes; it is never
+held in memory whole.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
 import re
 import uuid
 import xml.etree.ElementTree as ET
-import zlib
-from collections.abc import Callable, Mapping
-from typing import IO, TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from werkzeug.datastructures import Headers
 from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from lookout_sdk.local.objects import (
     MAX_PARTS,
-    BadDigest,
     ByteRange,
-    EntityTooLarge,
     InvalidArgument,
     ObjectInfo,
     ObjectStoreError,
     resolve_range,
 )
+from lookout_sdk.local.objects.s3_body import RequestBody
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from lookout_sdk.local.objects import ObjectStore
 
-__all__ = ["MAX_PUT_SIZE", "MAX_XML_SIZE", "NAMESPACE", "handle_s3"]
+__all__ = [
+    "MAX_PUT_SIZE",
+    "MAX_XML_SIZE",
+    "NAMESPACE",
+    "error_document",
+    "handle_s3",
+    "new_request_id",
+]
 
 _log = logging.getLogger("lookout_sdk.local")
 
@@ -63,7 +69,9 @@ NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 _MAX_LISTED = 1000
 _MAX_DELETED = 1000
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
+_NUMBER = re.compile(r"[0-9]{1,10}")
+_HEADER_TEXT = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _TOKEN_MARK = "1:"
 _OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -93,11 +101,11 @@ _KNOWN_ARGS = frozenset(
         *_OVERRIDES,
     }
 )
-_CHECKSUMS: dict[str, Callable[[bytes], bytes]] = {
-    "crc32": lambda data: zlib.crc32(data).to_bytes(4, "big"),
-    "sha1": lambda data: hashlib.sha1(data, usedforsecurity=False).digest(),
-    "sha256": lambda data: hashlib.sha256(data).digest(),
-}
+
+
+def _is_auth_arg(name: str) -> bool:
+    """Whether a query parameter belongs to a presigned URL's signature (``X-Amz-*``)."""
+    return name.lower().startswith("x-amz-")
 
 
 def _error(code: str, message: str, status: int = 400) -> ObjectStoreError:
@@ -109,7 +117,7 @@ def _error(code: str, message: str, status: int = 400) -> ObjectStoreError:
 
 def handle_s3(request: Request, store: ObjectStore) -> Response:
     """Answer one path-style S3 request from ``store``, with S3's XML errors on failure."""
-    request_id = uuid.uuid4().hex[:16].upper()
+    request_id = new_request_id()
     bucket, _, key = request.path.lstrip("/").partition("/")
     try:
         response = _dispatch(request, store, bucket, key)
@@ -125,6 +133,19 @@ def handle_s3(request: Request, store: ObjectStore) -> Response:
 
 
 def _error_response(error: ObjectStoreError, request_id: str, bucket: str, key: str) -> Response:
+    body = error_document(error, request_id, bucket=bucket, key=key)
+    return Response(body, status=error.http_status, content_type="application/xml")
+
+
+def new_request_id() -> str:
+    """A fresh request id in S3's form (16 uppercase hexadecimal digits)."""
+    return uuid.uuid4().hex[:16].upper()
+
+
+def error_document(
+    error: ObjectStoreError, request_id: str, *, bucket: str = "", key: str = ""
+) -> bytes:
+    """S3's XML ``Error`` document for ``error``, naming the request."""
     root = ET.Element("Error")
     _sub(root, "Code", error.code)
     _sub(root, "Message", error.message)
@@ -133,12 +154,15 @@ def _error_response(error: ObjectStoreError, request_id: str, bucket: str, key: 
     if error.bucket or bucket:
         _sub(root, "BucketName", error.bucket or bucket)
     _sub(root, "RequestId", request_id)
-    return _xml(root, error.http_status)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _dispatch(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
-    method, args = request.method, request.args
-    unknown = sorted(set(args) - _KNOWN_ARGS)
+    try:
+        method, args = request.method, request.args
+    except UnicodeDecodeError:
+        raise InvalidArgument("The query string is not valid UTF-8.") from None
+    unknown = sorted(name for name in set(args) - _KNOWN_ARGS if not _is_auth_arg(name))
     if unknown:
         raise _error("NotImplemented", f"This server does not support ?{unknown[0]}.", 501)
     if not bucket:
@@ -201,108 +225,14 @@ def _bucket_request(request: Request, store: ObjectStore, bucket: str) -> Respon
 # ----------------------------------------------------------------------------- bodies
 
 
+def _body(request: Request, limit: int) -> RequestBody:
+    """The request's body as checked chunks (see :class:`RequestBody`)."""
+    return RequestBody(dict(request.headers.items()), request.stream, request.content_length, limit)
+
+
 def _read_body(request: Request, limit: int) -> bytes:
-    """The request's bytes, decoded from ``aws-chunked`` and checked against its digests.
-
-    Raises:
-        EntityTooLarge: the body is over ``limit`` bytes (found before it is read whole).
-        BadDigest: a digest sent with the body does not match it.
-    """
-    headers = request.headers
-    content_sha256 = headers.get("x-amz-content-sha256", "")
-    chunked = "aws-chunked" in headers.get("Content-Encoding", "") or content_sha256.startswith(
-        "STREAMING-"
-    )
-    decoded_length = headers.get("x-amz-decoded-content-length", type=int)
-    too_large = EntityTooLarge("Your proposed upload exceeds the maximum allowed size")
-    raw_limit = limit + limit // 50 + 65536 if chunked else limit  # room for chunk framing
-    if (decoded_length or 0) > limit or (request.content_length or 0) > raw_limit:
-        raise too_large
-    raw = _read_limited(request.stream, raw_limit)
-    if raw is None:
-        raise too_large
-    trailers: dict[str, str] = {}
-    data = raw
-    if chunked:
-        data, trailers = _decode_aws_chunked(raw)
-        if decoded_length is not None and decoded_length != len(data):
-            raise _error("IncompleteBody", "The body is shorter than its declared length.")
-        if len(data) > limit:
-            raise too_large
-    _check_digests(headers, trailers, data, content_sha256)
-    return data
-
-
-def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
-    """Up to ``limit`` bytes of ``stream``; ``None`` if it holds more."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = stream.read(min(1024 * 1024, limit + 1 - size))
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return None
-
-
-def _decode_aws_chunked(raw: bytes) -> tuple[bytes, dict[str, str]]:
-    """The payload and trailing headers of an ``aws-chunked`` body."""
-    broken = _error("IncompleteBody", "The aws-chunked body is malformed.")
-    parts: list[bytes] = []
-    position = 0
-    while True:
-        end = raw.find(b"\r\n", position)
-        if end < 0:
-            raise broken
-        try:
-            size = int(raw[position:end].split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise broken from None
-        position = end + 2
-        if size == 0:
-            break
-        chunk = raw[position : position + size]
-        if len(chunk) != size or raw[position + size : position + size + 2] != b"\r\n":
-            raise broken
-        parts.append(chunk)
-        position += size + 2
-    trailers: dict[str, str] = {}
-    for line in raw[position:].split(b"\r\n"):
-        name, colon, value = line.partition(b":")
-        if colon:
-            trailers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-    return b"".join(parts), trailers
-
-
-def _check_digests(
-    headers: Headers, trailers: Mapping[str, str], data: bytes, content_sha256: str
-) -> None:
-    md5 = headers.get("Content-MD5")
-    if md5 is not None:
-        try:
-            sent = base64.b64decode(md5, validate=True)
-        except (binascii.Error, ValueError):
-            sent = b""
-        if len(sent) != 16:
-            raise _error("InvalidDigest", "The Content-MD5 you specified was invalid.")
-        if sent != hashlib.md5(data, usedforsecurity=False).digest():
-            raise BadDigest("The Content-MD5 you specified did not match what we received.")
-    if re.fullmatch(r"[0-9a-fA-F]{64}", content_sha256) and (
-        hashlib.sha256(data).hexdigest() != content_sha256.lower()
-    ):
-        raise _error(
-            "XAmzContentSHA256Mismatch",
-            "The provided 'x-amz-content-sha256' header does not match what was computed.",
-        )
-    for algorithm, compute in _CHECKSUMS.items():
-        name = f"x-amz-checksum-{algorithm}"
-        value = trailers.get(name) or headers.get(name)
-        if value and base64.b64encode(compute(data)).decode("ascii") != value.strip():
-            raise BadDigest(
-                f"The {algorithm.upper()} you specified did not match the calculated checksum."
-            )
+    """The request's whole body, checked (for small bodies: XML documents)."""
+    return _body(request, limit).read_all()
 
 
 def _parse_xml(request: Request) -> ET.Element:
@@ -394,18 +324,21 @@ def _get_object(request: Request, store: ObjectStore, bucket: str, key: str) -> 
         response.headers["Content-Range"] = content_range
     for name, header in _OVERRIDES.items():
         if name in request.args:
-            response.headers[header] = request.args[name]
+            value = request.args[name]
+            if not _HEADER_TEXT.fullmatch(value):  # no CR, LF or other controls
+                chunks.close()
+                raise InvalidArgument(f"{name} must be header text without control characters")
+            response.headers[header] = value
     return response
 
 
 def _put_object(request: Request, store: ObjectStore, bucket: str, key: str) -> Response:
     if not store.bucket_exists(bucket):  # refuse before reading a body for nothing
         raise _error("NoSuchBucket", "The specified bucket does not exist", 404)
-    data = _read_body(request, MAX_PUT_SIZE)
     info = store.put(
         bucket,
         key,
-        data,
+        _body(request, MAX_PUT_SIZE),
         metadata=_metadata(request),
         content_type=request.headers.get("Content-Type") or None,
     )
@@ -429,7 +362,7 @@ def _int_arg(args: Mapping[str, str], name: str, default: int) -> int:
     text = args.get(name)
     if text is None:
         return default
-    if not text.isdigit():
+    if not _NUMBER.fullmatch(text):  # ASCII digits only ("²" is a digit to str.isdigit)
         raise InvalidArgument(f"Provided {name} not an integer or within integer range")
     return int(text)
 
@@ -557,8 +490,7 @@ def _upload_part(request: Request, store: ObjectStore, bucket: str, key: str) ->
     number = _int_arg(args, "partNumber", 0)
     if not 1 <= number <= MAX_PARTS:
         raise InvalidArgument(f"Part number must be an integer between 1 and {MAX_PARTS}")
-    data = _read_body(request, MAX_PUT_SIZE)
-    etag = store.upload_part(bucket, key, args["uploadId"], number, data)
+    etag = store.upload_part(bucket, key, args["uploadId"], number, _body(request, MAX_PUT_SIZE))
     return Response(b"", headers={"ETag": f'"{etag}"'})
 
 
@@ -572,7 +504,7 @@ def _complete_multipart(request: Request, store: ObjectStore, bucket: str, key: 
     parts: list[tuple[int, str]] = []
     for element in document.findall("Part"):
         number, etag = element.findtext("PartNumber") or "", element.findtext("ETag") or ""
-        if not number.isdigit() or not etag.strip():
+        if not _NUMBER.fullmatch(number) or not etag.strip():
             raise malformed
         parts.append((int(number), etag.strip().strip('"')))
     if not parts:

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["ApiError", "conflict", "disk_full", "not_found", "quota_exceeded", "validation"]
+__all__ = [
+    "ApiError",
+    "conflict",
+    "disk_full",
+    "not_found",
+    "quota_exceeded",
+    "shown",
+    "validation",
+]
+
+# What a Python object's default repr looks like: it means nothing to a client.
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 6]}...{text[-1]} ({len(text)} characters)"
 
 
 class ApiError(Exception):
     """An error response: its code, HTTP status, message and modelled fields."""
 
     def __init__(self, code: str, status: int, message: str, **fields: Any) -> None:
+        message = _OBJECT_REPR.sub("the data", message)  # no memory addresses in answers
         super().__init__(message)
         self.code = code
         self.status = status

@@ -13,11 +13,12 @@ import base64
 import binascii
 import json
 import math
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lookout_sdk.local.service.errors import validation
+from lookout_sdk.local.service.errors import shown, validation
 
 __all__ = ["DEFAULT_PAGE", "decode_token", "encode_token", "page"]
 
@@ -25,14 +26,25 @@ __all__ = ["DEFAULT_PAGE", "decode_token", "encode_token", "page"]
 DEFAULT_PAGE = 100
 #: The tokens' version mark, so tokens of another form are refused, not misread.
 _MARK = "k1"
-_LARGEST = 2**63 - 1
+_LARGEST = 2**63 - 1  # SQLite's integers
 _LONGEST_TEXT = 2048
+_INTEGER = re.compile(r"-?[0-9]{1,19}")  # ASCII digits only, and few enough to read at once
 
 
 def encode_token(key: Sequence[Any]) -> str:
     """A NextToken that resumes after the item whose sort key is ``key``."""
     text = json.dumps([_MARK, *key], separators=(",", ":"))
     return base64.b64encode(text.encode()).decode()
+
+
+def _integer(text: str) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _constant(text: str) -> Any:
+    raise ValueError(text)  # NaN, Infinity and -Infinity are no sort keys
 
 
 def _usable(value: Any) -> bool:
@@ -42,7 +54,13 @@ def _usable(value: Any) -> bool:
         return -_LARGEST <= value <= _LARGEST
     if isinstance(value, float):
         return math.isfinite(value)
-    return isinstance(value, str) and len(value) <= _LONGEST_TEXT
+    if not isinstance(value, str) or len(value) > _LONGEST_TEXT:
+        return False
+    try:
+        value.encode()  # a lone surrogate cannot be bound to an SQLite parameter
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_token(token: str | None, width: int) -> list[Any] | None:
@@ -55,7 +73,8 @@ def decode_token(token: str | None, width: int) -> list[Any] | None:
     if not token:
         return None
     try:
-        value = json.loads(base64.b64decode(token, validate=True))
+        text = base64.b64decode(token, validate=True)
+        value = json.loads(text, parse_int=_integer, parse_constant=_constant)
     except (binascii.Error, ValueError, RecursionError):
         value = None
     if (
@@ -64,8 +83,9 @@ def decode_token(token: str | None, width: int) -> list[Any] | None:
         or value[0] != _MARK
         or not all(_usable(part) for part in value[1:])
     ):
-        shown = token if len(token) <= 40 else f"{token[:40]}..."
-        raise validation(f"NextToken {shown} is not one this service issued for this listing")
+        raise validation(
+            f"NextToken {shown(token)} is not one this service issued for this listing"
+        )
     return value[1:]
 
 

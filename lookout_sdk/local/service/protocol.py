@@ -21,7 +21,7 @@ import attrs
 from botocore.model import OperationModel, Shape
 
 from lookout_sdk.api.registry import bundled_service_model
-from lookout_sdk.local.service.errors import validation
+from lookout_sdk.local.service.errors import shown, validation
 
 __all__ = ["Protocol", "Route", "encode_json"]
 
@@ -49,23 +49,42 @@ def _route(operation: OperationModel) -> Route:
     )
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+
+
 def _scalar(shape: Shape, text: str, where: str) -> Any:
     kind = shape.type_name
     try:
         if kind in ("integer", "long"):
+            if not _INTEGER.fullmatch(text):
+                raise ValueError(text)
             return int(text)
         if kind == "boolean":
             if text.lower() not in ("true", "false"):
                 raise ValueError(text)
             return text.lower() == "true"
         if kind == "timestamp":
-            try:
-                return datetime.fromtimestamp(float(text), timezone.utc)
-            except ValueError:
-                return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return _timestamp(text)
     except ValueError as error:
-        raise validation(f"{where} has the value {text!r}, which is not a {kind}") from error
+        raise validation(f"{where} has the value {shown(text)}, which is not a {kind}") from error
     return text
+
+
+def _timestamp(value: str | float) -> datetime:
+    """A timestamp from Unix seconds or ISO 8601 text.
+
+    Raises:
+        ValueError: neither, or outside the years a datetime holds (``inf``, ``1e20``).
+    """
+    try:
+        seconds = float(value)
+    except ValueError:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    except (OverflowError, OSError, ValueError) as error:
+        raise ValueError(f"{value} is out of range") from error
 
 
 class Protocol:
@@ -106,6 +125,8 @@ class Protocol:
                 loaded = json.loads(body)
             except ValueError as error:
                 raise validation(f"the request body is not JSON ({error})") from error
+            except RecursionError:
+                raise validation("the request body is JSON nested too deeply") from None
             if not isinstance(loaded, dict):
                 raise validation("the request body must be a JSON object")
             json_body = loaded
@@ -137,8 +158,11 @@ def _decode_body_member(shape: Shape, value: Any, where: str) -> Any:
             return base64.b64decode(value, validate=True)
         except ValueError as error:
             raise validation(f"{where} is not valid base64") from error
-    if shape.type_name == "timestamp" and isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc)
+    if shape.type_name == "timestamp" and isinstance(value, (int, float, str)):
+        try:
+            return _timestamp(value)
+        except ValueError as error:
+            raise validation(f"{where} is {shown(value)}, not a timestamp") from error
     return value
 
 

@@ -29,7 +29,7 @@ from lookout_sdk.local.store import now
 from lookout_sdk.local.store.space import DiskFullError
 from lookout_sdk.local.store.tokens import TOKEN_LIFETIME
 
-__all__ = ["Answer", "Router"]
+__all__ = ["Answer", "Router", "error_answer", "new_request_id"]
 
 _log = logging.getLogger("lookout_sdk.local")
 Handler = Callable[[Context, sqlite3.Connection, dict[str, Any]], dict[str, Any]]
@@ -88,7 +88,13 @@ class Answer:
     body: bytes
 
 
-def _error_answer(error: ApiError, request_id: str) -> Answer:
+def new_request_id() -> str:
+    """A fresh request id in the service's form (a UUID)."""
+    return str(uuid.uuid4())
+
+
+def error_answer(error: ApiError, request_id: str) -> Answer:
+    """The REST-JSON answer for ``error``: its status, ``x-amzn-ErrorType`` and request id."""
     headers = {
         "Content-Type": "application/json",
         "x-amzn-ErrorType": error.code,
@@ -119,7 +125,7 @@ class Router:
         self, method: str, raw_path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Answer:
         """Answer one request (``raw_path`` still percent-encoded)."""
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         try:
             found = self.protocol.match(method, raw_path)
             if found is None:
@@ -135,10 +141,16 @@ class Router:
                 raise validation("; ".join(str(p) for p in error.problems)) from error
             status, payload = self._run(operation, params, route.status)
         except DiskFullError as error:
-            return _error_answer(disk_full(str(error)), request_id)
+            return error_answer(disk_full(str(error)), request_id)
         except ApiError as error:
             _log.debug("%s %s -> %s: %s", method, raw_path, error.code, error.message)
-            return _error_answer(error, request_id)
+            return error_answer(error, request_id)
+        except Exception:
+            # a fault of the server, not of the request: logged, and answered as the
+            # service answers one (the SDK may retry it)
+            _log.exception("request %s (%s %s) failed", request_id, method, raw_path)
+            message = f"the server failed to answer request {request_id}; see its log"
+            return error_answer(ApiError("InternalServerException", 500, message), request_id)
         headers_out = {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
         return Answer(status, headers_out, payload)
 
