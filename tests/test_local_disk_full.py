@@ -80,7 +80,9 @@ def _fill_up_while_running(data: Path, images: Path) -> dict[str, object]:
     service = connect(data)
     try:
         assert service.backend.store.reserve.held
-        service.s3_client().create_bucket(Bucket=BUCKET)
+        s3 = service.s3_client()
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key="spare", Body=b"s" * 65536)
         kept = service.create_project("kept")
         kept.import_folder(images, f"s3://{BUCKET}/kept/", progress=False, timeout=60)
         kept.tag({"owner": "qa"})
@@ -99,6 +101,16 @@ def _fill_up_while_running(data: Path, images: Path) -> dict[str, object]:
         assert refused.value.quota_code == "L-DISK-SPACE"
         # Reads work.
         assert _snapshot(service) == before
+        # S3 follows the same rules: a write is refused saying why (507, not retried),
+        # and a delete works, spending the reserve as the Lookout deletes do.
+        with pytest.raises(ClientError) as full:
+            s3.put_object(Bucket=BUCKET, Key="more", Body=b"m" * 65536)
+        assert full.value.response["Error"]["Code"] == "InsufficientStorage"
+        assert DISK_FULL_MESSAGE in full.value.response["Error"]["Message"]
+        s3.delete_object(Bucket=BUCKET, Key="spare")
+        assert not service.backend.store.reserve.held
+        with pytest.raises(ClientError):
+            s3.head_object(Bucket=BUCKET, Key="spare")
         # Deletes work: they spend the reserve.
         doomed.dataset("train").delete().result(timeout=60)
         doomed.delete(timeout=60)

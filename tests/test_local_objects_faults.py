@@ -20,7 +20,9 @@ from botocore.exceptions import ClientError
 from lookout_sdk.local.app import LocalBackend
 from lookout_sdk.local.http.server import RunningServer, start_in_thread
 from lookout_sdk.local.objects import MIN_PART_SIZE, FolderObjectStore, NoSuchUpload
+from lookout_sdk.local.objects.base import disk_space
 from lookout_sdk.local.objects.errors import DISK_FULL_MESSAGE, InsufficientStorage
+from lookout_sdk.local.store.space import disk_full_message, is_disk_full
 
 MiB = 1024 * 1024
 
@@ -162,6 +164,16 @@ def test_writes_on_a_full_disk_are_refused_clearly_and_deletes_still_work(
         s3.get_object(Bucket="full", Key="kept")
     s3.put_object(Bucket="full", Key="new", Body=b"room again")
     assert s3.get_object(Bucket="full", Key="new")["Body"].read() == b"room again"
+
+
+def test_the_object_stores_disk_full_is_the_backends() -> None:
+    """One wording for both APIs, and a job that meets a 507 knows the disk is full."""
+    with pytest.raises(InsufficientStorage) as refused, disk_space("b", "k"):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert str(refused.value) == disk_full_message()
+    assert is_disk_full(refused.value)
+    assert not is_disk_full(InsufficientStorage("said so, without a cause"))
+    assert not is_disk_full(OSError(errno.EACCES, "Permission denied"))
 
 
 @pytest.fixture

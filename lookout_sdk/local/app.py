@@ -75,7 +75,9 @@ class LocalBackend:
         self.data.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data / "lookout.sqlite3")
         self.instance = Instance.here(adopts=adopt)
-        self.objects = objects or FolderObjectStore(self.data / "objects")
+        self.objects = objects or FolderObjectStore(
+            self.data / "objects", reserve=self.store.reserve
+        )
         self.hosting = Hosting(self.data / "models")
         self.context = Context(
             store=self.store,

@@ -16,12 +16,16 @@ import attrs
 
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.local.objects.errors import (
-    DISK_FULL_MESSAGE,
     InsufficientStorage,
     InvalidArgument,
     InvalidObjectName,
     InvalidRange,
     MetadataTooLarge,
+)
+from lookout_sdk.local.store.space import (
+    DiskFullError,
+    DiskReserve,
+    disk_full_message,
     is_disk_full,
 )
 from lookout_sdk.records.common import S3Object
@@ -147,13 +151,30 @@ class Measured:
 
 
 @contextmanager
-def disk_space(bucket: str, key: str | None = None) -> Iterator[None]:
-    """Raise a full disk, from a file or SQLite, as :class:`InsufficientStorage`."""
+def disk_space(
+    bucket: str,
+    key: str | None = None,
+    *,
+    reserve: DiskReserve | None = None,
+    essential: bool = False,
+) -> Iterator[None]:
+    """Raise a full disk, from a file or SQLite, as :class:`InsufficientStorage`.
+
+    With the backend's disk ``reserve``, a write is held to the same rules as the
+    Lookout store's: an ordinary one is refused up front while the reserve is spent and
+    space is short; an ``essential`` one (a delete) may spend the reserve, and gives it
+    up when the disk turns out full, so that trying again can commit.
+    """
+    if reserve is not None and not reserve.admits(essential=essential):
+        refused = DiskFullError("writes wait until space is freed")
+        raise InsufficientStorage(str(refused), bucket=bucket, key=key) from refused
     try:
         yield
     except (OSError, sqlite3.Error) as error:
         if is_disk_full(error):
-            raise InsufficientStorage(DISK_FULL_MESSAGE, bucket=bucket, key=key) from error
+            if essential and reserve is not None:
+                reserve.release()
+            raise InsufficientStorage(disk_full_message(), bucket=bucket, key=key) from error
         raise
 
 

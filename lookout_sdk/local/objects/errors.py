@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import errno
-import sqlite3
 from typing import Any
 
 from lookout_sdk.errors import LookoutError
+from lookout_sdk.local.store.space import DISK_FULL_MESSAGE, is_disk_full
 
 __all__ = [
     "DISK_FULL_MESSAGE",
@@ -28,14 +27,6 @@ __all__ = [
     "ObjectStoreError",
     "is_disk_full",
 ]
-
-_SQLITE_FULL = 13
-
-#: What a write refused for lack of disk space says (the Lookout API says the same).
-DISK_FULL_MESSAGE = (
-    "the disk holding the data folder is full; delete models, datasets or objects, or "
-    "free space on that disk, and retry"
-)
 
 # ----------------------------------------------------------------------------- errors
 
@@ -139,12 +130,3 @@ class InsufficientStorage(ObjectStoreError, status=507):
     Answered with 507, which clients do not retry at once; deletes still work.
     """
 
-
-def is_disk_full(error: BaseException) -> bool:
-    """Whether ``error`` is the disk running out of space (or quota), from a file or SQLite."""
-    if isinstance(error, OSError):
-        return error.errno in (errno.ENOSPC, errno.EDQUOT)
-    if isinstance(error, sqlite3.Error):
-        code = getattr(error, "sqlite_errorcode", None)
-        return code == _SQLITE_FULL or "database or disk is full" in str(error)
-    return False

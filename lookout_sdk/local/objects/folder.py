@@ -47,6 +47,7 @@ from lookout_sdk.local.objects.errors import (
     NoSuchKey,
 )
 from lookout_sdk.local.objects.uploads import UPLOADS, FolderUploads
+from lookout_sdk.local.store.space import DiskReserve
 
 __all__ = [
     "FolderObjectStore",
@@ -125,15 +126,24 @@ class FolderObjectStore(FolderUploads, StoreHelpers):
             ``False`` is faster and still never exposes partial objects, but the last
             writes may be lost if the machine (not just the process) stops.
         sweep_age: how old a leftover file must be before it is removed.
+        reserve: the backend's disk reserve, when the store shares its disk: writes
+            then follow the Lookout store's rules on a full disk (refused while the
+            reserve is spent; deletes may spend it).
     """
 
     def __init__(
-        self, root: str | Path, *, durable: bool = True, sweep_age: float = 3600.0
+        self,
+        root: str | Path,
+        *,
+        durable: bool = True,
+        sweep_age: float = 3600.0,
+        reserve: DiskReserve | None = None,
     ) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.durable = durable
         self.sweep_age = sweep_age
+        self.reserve = reserve
         self._lock = threading.RLock()
         self._conns: dict[str, sqlite3.Connection] = {}
         for trash in self.root.glob(_TRASH + "*"):
@@ -205,7 +215,7 @@ class FolderObjectStore(FolderUploads, StoreHelpers):
 
     def create_bucket(self, bucket: str) -> None:
         """Create a bucket; creating one that exists does nothing."""
-        with self._lock, disk_space(bucket):
+        with self._lock, disk_space(bucket, reserve=self.reserve):
             self._conn(bucket, create=True)
 
     def bucket_exists(self, bucket: str) -> bool:
@@ -346,7 +356,7 @@ class FolderObjectStore(FolderUploads, StoreHelpers):
         cleaned = check_metadata(metadata)
         self._conn_or_missing(bucket)
         measured = Measured(data)
-        with disk_space(bucket, key):
+        with disk_space(bucket, key, reserve=self.reserve):
             temp = self._write_temp(bucket, measured)
             info = ObjectInfo(
                 key=key,
@@ -361,12 +371,13 @@ class FolderObjectStore(FolderUploads, StoreHelpers):
     def delete(self, bucket: str, key: str) -> None:
         """Delete the object; a key with no object is not an error.
 
-        On a full disk, where the index cannot commit, the object's bytes are removed
-        first and the commit tried again in the room they leave.
+        On a full disk it may spend the backend's disk reserve; where the index still
+        cannot commit, the object's bytes are removed first and the commit tried again
+        in the room they leave.
         """
         check_key(key, bucket)
         try:
-            with disk_space(bucket, key):
+            with disk_space(bucket, key, reserve=self.reserve, essential=True):
                 file = self._unindex(bucket, key)
         except InsufficientStorage:
             with self._lock:
@@ -378,7 +389,7 @@ class FolderObjectStore(FolderUploads, StoreHelpers):
             if row is None:
                 return
             self._discard(self._bucket_dir(bucket) / _DATA / row[0])
-            with disk_space(bucket, key):
+            with disk_space(bucket, key, reserve=self.reserve, essential=True):
                 file = self._unindex(bucket, key)
         if file is not None:
             self._discard(self._bucket_dir(bucket) / _DATA / file)

@@ -47,6 +47,7 @@ from lookout_sdk.local.objects.errors import (
     NoSuchKey,
     NoSuchUpload,
 )
+from lookout_sdk.local.store.space import DiskReserve
 
 __all__ = ["UPLOADS", "FolderUploads"]
 
@@ -58,6 +59,7 @@ class FolderUploads:
     """The multipart methods of :class:`~lookout_sdk.local.objects.FolderObjectStore`."""
 
     if TYPE_CHECKING:
+        reserve: DiskReserve | None
 
         def _bucket_dir(self, bucket: str) -> Path: ...
         def _conn_or_missing(self, bucket: str) -> sqlite3.Connection: ...
@@ -108,7 +110,7 @@ class FolderUploads:
         self._conn_or_missing(bucket)
         upload_id = uuid.uuid4().hex
         folder = self._bucket_dir(bucket) / UPLOADS / upload_id
-        with disk_space(bucket, key):
+        with disk_space(bucket, key, reserve=self.reserve):
             temp = self._write_temp(bucket, [json.dumps(described).encode("utf-8")])
         try:
             folder.mkdir()
@@ -129,7 +131,7 @@ class FolderUploads:
                 key=key,
             )
         measured = Measured(data)
-        with disk_space(bucket, key):
+        with disk_space(bucket, key, reserve=self.reserve):
             temp = self._write_temp(bucket, measured)
         try:
             os.replace(temp, folder / f"{part_number:05d}.part")
@@ -194,7 +196,7 @@ class FolderUploads:
                     )
                 digests.append(digest.digest())
 
-        with disk_space(bucket, key):
+        with disk_space(bucket, key, reserve=self.reserve):
             temp = self._write_temp(bucket, joined())
         etag = hashlib.md5(b"".join(digests), usedforsecurity=False).hexdigest()
         info = ObjectInfo(
@@ -205,7 +207,7 @@ class FolderUploads:
             metadata=dict(described["metadata"]),
             content_type=str(described["content_type"]),
         )
-        with disk_space(bucket, key):
+        with disk_space(bucket, key, reserve=self.reserve):
             self._commit(bucket, temp, info)
         self._mark_completed(bucket, folder, {**described, "completed": info.etag, "parts": listed})
         return info

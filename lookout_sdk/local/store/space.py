@@ -28,7 +28,13 @@ from pathlib import Path
 
 from lookout_sdk.errors import LookoutError
 
-__all__ = ["DISK_FULL_MESSAGE", "DiskFullError", "DiskReserve", "is_disk_full"]
+__all__ = [
+    "DISK_FULL_MESSAGE",
+    "DiskFullError",
+    "DiskReserve",
+    "disk_full_message",
+    "is_disk_full",
+]
 
 _log = logging.getLogger("lookout_sdk.local")
 
@@ -43,12 +49,19 @@ _SQLITE_FULL = 13
 _SQLITE_IOERR = 10
 
 
+_ADVICE = "delete models, datasets or objects, or free space on that disk, and retry"
+
+
+def disk_full_message(detail: str | None = None) -> str:
+    """The whole disk-full message: :data:`DISK_FULL_MESSAGE`, ``detail`` and what to do."""
+    return f"{DISK_FULL_MESSAGE}{f' ({detail})' if detail else ''}; {_ADVICE}"
+
+
 class DiskFullError(LookoutError):
     """A write was refused because the disk holding the data folder is full."""
 
     def __init__(self, detail: str | None = None) -> None:
-        advice = "delete models, datasets or objects, or free space on that disk, and retry"
-        super().__init__(f"{DISK_FULL_MESSAGE}{f' ({detail})' if detail else ''}; {advice}")
+        super().__init__(disk_full_message(detail))
 
 
 def _free_bytes(folder: Path) -> int | None:
@@ -63,8 +76,20 @@ def is_disk_full(error: BaseException, folder: Path | None = None) -> bool:
 
     SQLite reports some out-of-space failures as I/O errors (growing its shared-memory
     index, for one); with ``folder``, an I/O error while that folder's disk has less
-    than :data:`MIN_RESERVE` free counts as full too.
+    than :data:`MIN_RESERVE` free counts as full too. An error raised ``from`` one of
+    these (the object store's ``InsufficientStorage``, say) counts as well.
     """
+    found: BaseException | None = error
+    for _ in range(8):  # along a short chain of causes
+        if found is None:
+            return False
+        if _says_full(found, folder):
+            return True
+        found = found.__cause__
+    return False
+
+
+def _says_full(error: BaseException, folder: Path | None) -> bool:
     if isinstance(error, DiskFullError):
         return True
     if isinstance(error, OSError):
