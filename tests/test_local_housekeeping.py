@@ -45,8 +45,23 @@ def _count(service: LocalLookoutVision, table: str) -> int:
 def test_leftovers_are_swept_on_start_when_no_other_instance_runs(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with connect(data) as first:
-        first.s3_client().create_bucket(Bucket=BUCKET)
-        first.s3_client().put_object(Bucket=BUCKET, Key="kept.txt", Body=b"kept")
+        s3 = first.s3_client()
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key="kept.txt", Body=b"kept")
+        # An upload in progress is no leftover: a client may finish it after a restart.
+        open_upload = s3.create_multipart_upload(Bucket=BUCKET, Key="later")["UploadId"]
+        part = s3.upload_part(
+            Bucket=BUCKET, Key="later", UploadId=open_upload, PartNumber=1, Body=b"late"
+        )
+        # Nor is the note of a completed one, which answers a retried completion.
+        done = s3.create_multipart_upload(Bucket=BUCKET, Key="done")["UploadId"]
+        done_part = s3.upload_part(
+            Bucket=BUCKET, Key="done", UploadId=done, PartNumber=1, Body=b"done"
+        )
+        done_parts = {"Parts": [{"PartNumber": 1, "ETag": done_part["ETag"]}]}
+        first_answer = s3.complete_multipart_upload(
+            Bucket=BUCKET, Key="done", UploadId=done, MultipartUpload=done_parts
+        )
         with first.backend.store.transaction() as db:
             db.execute(
                 "INSERT INTO staged_entries (job, attempt, line_no, source_ref, line) "
@@ -56,8 +71,19 @@ def test_leftovers_are_swept_on_start_when_no_other_instance_runs(tmp_path: Path
     with connect(data) as second:
         assert [path for path in planted if path.exists()] == []
         assert _count(second, "staged_entries") == 0
-        body = second.s3_client().get_object(Bucket=BUCKET, Key="kept.txt")["Body"].read()
-        assert body == b"kept"
+        s3 = second.s3_client()
+        assert s3.get_object(Bucket=BUCKET, Key="kept.txt")["Body"].read() == b"kept"
+        s3.complete_multipart_upload(
+            Bucket=BUCKET,
+            Key="later",
+            UploadId=open_upload,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+        )
+        assert s3.get_object(Bucket=BUCKET, Key="later")["Body"].read() == b"late"
+        again = s3.complete_multipart_upload(
+            Bucket=BUCKET, Key="done", UploadId=done, MultipartUpload=done_parts
+        )
+        assert again["ETag"] == first_answer["ETag"]
 
 
 def test_a_live_instances_files_in_flight_are_left_alone(tmp_path: Path) -> None:
