@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import InvalidInputError
 
 __all__ = ["S3Location", "S3Object", "Tags", "tags_from_api", "tags_to_api"]
@@ -36,6 +37,7 @@ def _split_uri(uri: object, parameter: str, example: str) -> tuple[str, str]:
     return bucket, rest
 
 
+@checked
 @attrs.frozen
 class S3Location:
     """An S3 bucket and an optional key prefix (where the service writes output)."""
@@ -71,6 +73,7 @@ class S3Location:
         return f"{_SCHEME}{self.bucket}/{self.prefix or ''}"
 
 
+@checked
 @attrs.frozen
 class S3Object:
     """One S3 object: bucket, key and, optionally, version."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.records.common import S3Location, S3Object, tags_to_api
 from lookout_sdk.records.dataset import DatasetDescription
 from lookout_sdk.records.enums import DatasetType, ModelStatus, ResourceType
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Project"]
 
 
+@checked
 @attrs.frozen
 class Project(Taggable):
     """A Lookout for Vision project, named by ``name``.

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lookout_sdk._boundary import checked
 from lookout_sdk._version import __version__
 from lookout_sdk.api.registry import SERVICE_NAME, register_service
 from lookout_sdk.errors import BackendUnavailableError, InvalidInputError
@@ -58,6 +59,7 @@ _RESUME_KEYS = {
 }
 
 
+@checked
 class LookoutVision:
     """A connection to Lookout for Vision: AWS, the local backend, or any endpoint.
 

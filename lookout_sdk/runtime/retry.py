@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
+from lookout_sdk._boundary import at_least, checked
 from lookout_sdk.errors import (
     ConnectionFailedError,
     InternalServerError,
-    InvalidInputError,
     LookoutError,
     ServiceError,
     ThrottlingError,
@@ -50,6 +50,7 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, ServiceError) and error.http_status in _RETRYABLE_STATUS
 
 
+@checked
 @attrs.frozen
 class RetryPolicy:
     """How one logical call is retried.
@@ -68,21 +69,14 @@ class RetryPolicy:
         clock: a monotonic clock in seconds (tests pass a fake).
     """
 
-    max_attempts: int = 5
-    deadline: float | None = 120.0
-    initial_backoff: float = 0.5
-    max_backoff: float = 20.0
+    max_attempts: int = attrs.field(default=5, validator=at_least(1))
+    deadline: float | None = attrs.field(default=120.0, validator=at_least(0, above=True))
+    initial_backoff: float = attrs.field(default=0.5, validator=at_least(0))
+    max_backoff: float = attrs.field(default=20.0, validator=at_least(0))
     jitter: bool = True
-    botocore_max_attempts: int = 1
+    botocore_max_attempts: int = attrs.field(default=1, validator=at_least(1))
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
     clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("max_attempts", "botocore_max_attempts"):
-            if getattr(self, name) < 1:
-                raise InvalidInputError.of(name, "must be at least 1")
-        if self.deadline is not None and self.deadline <= 0:
-            raise InvalidInputError.of("deadline", "must be positive or None")
 
     def backoff(self, attempt: int, error: BaseException | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

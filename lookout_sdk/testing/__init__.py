@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from botocore.awsrequest import AWSPreparedRequest
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.runtime.transport import BeforeSendHook, Reply
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["InProcessTransport", "Reply", "error_reply", "json_reply"]
 
 
+@checked
 def json_reply(
     payload: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Reply:
@@ -34,6 +36,7 @@ def json_reply(
     return Reply(status=status, headers=head, body=json.dumps(payload).encode())
 
 
+@checked
 def error_reply(
     code: str,
     message: str,
@@ -52,6 +55,7 @@ def error_reply(
 Handler = Callable[[AWSPreparedRequest], Reply]
 
 
+@checked
 class InProcessTransport:
     """Answer requests with ``handler`` instead of the network.
 
