@@ -32,13 +32,14 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import inspect
 import io
 import math
 import sys
 import types
 import typing
 from collections import abc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ForwardRef, TypeVar
 
 from lookout_sdk.errors import InvalidInputError, Problem
@@ -78,16 +79,17 @@ class _Check:
 class _Instance(_Check):
     """``isinstance`` of some classes; a ``bool`` is not taken for a number."""
 
-    __slots__ = ("classes",)
+    __slots__ = ("accepted", "classes", "no_bool")
 
     def __init__(self, classes: tuple[type, ...], text: str) -> None:
         self.classes = classes
-        if float in classes:
-            classes = (*classes, int)
-        if bool not in classes and (int in classes or float in classes):
-            super().__init__(lambda v: isinstance(v, classes) and v.__class__ is not bool, text)
+        accepted = (*classes, int) if float in classes and int not in classes else classes
+        no_bool = bool not in classes and (int in classes or float in classes)
+        self.accepted, self.no_bool = accepted, no_bool
+        if no_bool:
+            super().__init__(lambda v: isinstance(v, accepted) and v.__class__ is not bool, text)
         else:
-            super().__init__(lambda v: isinstance(v, classes), text)
+            super().__init__(lambda v: isinstance(v, accepted), text)
 
 
 class _Items(_Check):
@@ -125,8 +127,14 @@ class _Items(_Check):
                 if not self.items.ok(item):
                     yield f"[{index}]", self.items, item
 
-    def _ok(self, value: Any) -> bool:
-        return self.shape(value) and next(self._faults(value), None) is None
+    def _ok(self, value: Any) -> bool:  # _faults, as plain loops: this runs on every call
+        if not self.shape(value):
+            return False
+        if self.mapping:
+            return not isinstance(value, dict) or (
+                _every(self.keys, value) and _every(self.items, value.values())
+            )
+        return not isinstance(value, (*_CONCRETE, dict)) or _every(self.items, value)
 
     def shape_ok(self, value: Any) -> bool:
         return self.shape(value)
@@ -137,6 +145,19 @@ class _Items(_Check):
             return path, self, value
         label, check, item = fault
         return check.locate(item, path + label)
+
+
+def _every(check: _Check | None, values: Iterable[Any]) -> bool:
+    """Whether ``check`` accepts every one of ``values`` (``isinstance`` inline if it can)."""
+    if check is None:
+        return True
+    if isinstance(check, _Instance) and not check.no_bool:
+        accepted = check.accepted
+        for value in values:  # noqa: SIM110 - a plain loop: no generator per call
+            if not isinstance(value, accepted):
+                return False
+        return True
+    return all(map(check.ok, values))
 
 
 class _AnyOf(_Check):
@@ -169,16 +190,20 @@ class _Later(_Check):
         self.found: _Check | None = None
         super().__init__(self._ok, names[-1] if names else module)
 
-    def _ok(self, value: Any) -> bool:
-        found = self.found
-        if found is None:
+    def resolve(self) -> _Check | None:
+        """The check of the name, once its module is loaded (``None`` before)."""
+        if self.found is None:
             target: Any = sys.modules.get(self.module)
             for name in self.names:
                 target = getattr(target, name, None)
-            if target is None:  # not loaded, so nothing can be an instance of it yet
-                return False
-            found = self.found = _compile(target, _Names(self.module)) or _ANYTHING
-        return found.ok(value)
+            if target is not None:
+                self.found = _compile(target, _Names(self.module)) or _ANYTHING
+        return self.found
+
+    def _ok(self, value: Any) -> bool:
+        found = self.found or self.resolve()
+        # Not loaded yet: nothing can be an instance of one of its classes.
+        return found is not None and found.ok(value)
 
 
 _ANYTHING = _Check(lambda _: True, "anything")
@@ -298,11 +323,18 @@ def _container(origin: type, args: tuple[Any, ...], names: _Names) -> _Check:
         return _Check(ok, text)
     if issubclass(origin, abc.Mapping):
         keys, values = (*compiled, None, None)[:2]
-        return _Items(lambda v: isinstance(v, origin), values, text, keys=keys, mapping=True)
+        def mapping(value: Any) -> bool:
+            return value.__class__ is dict or isinstance(value, origin)
+
+        return _Items(mapping, values, text, keys=keys, mapping=True)
 
     items = compiled[0] if compiled else None
 
+    concrete = tuple(kind for kind in _CONCRETE if issubclass(kind, origin))
+
     def shape(value: Any) -> bool:
+        if value.__class__ in concrete:  # the usual case, without an ABC's isinstance
+            return True
         if not isinstance(value, origin) or isinstance(value, _TEXT):
             return False
         if items is None or not isinstance(value, io.IOBase):
@@ -330,8 +362,10 @@ def _compile(tp: Any, names: _Names) -> _Check | None:
         return None
     if tp is None or tp is type(None):
         return _Instance((type(None),), "None")
-    if isinstance(tp, _Deferred):
-        return _Later(tp.module, tp.names) if tp.module else None
+    if isinstance(tp, _Deferred):  # usually loaded by the first call: then checked directly
+        later = _Later(tp.module, tp.names) if tp.module else None
+        found = later.resolve() if later else None
+        return later if found is None else (None if found is _ANYTHING else found)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Union or origin is types.UnionType:
         return _union([_compile(arg, names) for arg in args])
@@ -368,50 +402,105 @@ def _shown(value: Any) -> str:
 
 
 class _Plan:
-    """The checks of one function's parameters, by position and by name."""
+    """The checks of one function's parameters, and the function that runs them."""
 
-    __slots__ = ("by_name", "by_position", "where")
+    __slots__ = ("checks", "where")
 
     def __init__(self, func: Callable[..., Any], module: str) -> None:
         code = func.__code__
         names = _Names(module)
         hints = func.__annotations__
         parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        checks = {name: _compile(hints[name], names) for name in parameters if name in hints}
-        self.by_name = {name: check for name, check in checks.items() if check is not None}
-        positional = parameters[: code.co_argcount]
-        self.by_position = tuple((name, self.by_name.get(name)) for name in positional)
+        compiled = {name: _compile(hints[name], names) for name in parameters if name in hints}
+        self.checks = {name: check for name, check in compiled.items() if check is not None}
         self.where = func.__qualname__.removesuffix(".__init__")
 
-    def error(self, name: str, check: _Check, value: Any) -> InvalidInputError:
-        path, wanted, item = check.locate(value, name)
+    def fail(self, name: str, value: Any) -> None:
+        """Raise the error for ``value``, refused as parameter ``name``."""
+        path, wanted, item = self.checks[name].locate(value, name)
         shown = _shown(item)
         if isinstance(item, _TEXT) and isinstance(wanted, _Items):
-            shown += " (one string, where a collection is meant)"
-        return InvalidInputError(self.where, [Problem(path, f"must be {wanted.text}, not {shown}")])
+            what = "a mapping" if wanted.mapping else "a collection"
+            shown += f" (one string, where {what} is meant)"
+        problem = Problem(path, f"must be {wanted.text}, not {shown}")
+        raise InvalidInputError(self.where, [problem])
+
+    def function(self, func: Callable[..., T]) -> Callable[..., T]:
+        """``func`` behind its checks, as one function of the same signature.
+
+        Its source is written out (as attrs writes ``__init__``) so that a call costs
+        an ``isinstance`` per argument and no loop: argument binding stays the
+        interpreter's. A parameter left at its default is not checked.
+        """
+        code = func.__code__
+        positional, keyword_only = code.co_argcount, code.co_kwonlyargcount
+        names = code.co_varnames[: positional + keyword_only]
+        rest = iter(code.co_varnames[positional + keyword_only :])
+        star = next(rest) if code.co_flags & inspect.CO_VARARGS else None
+        stars = next(rest) if code.co_flags & inspect.CO_VARKEYWORDS else None
+        given = func.__defaults__ or ()
+        defaults = dict(zip(names[positional - len(given) : positional], given, strict=True))
+        defaults.update(func.__kwdefaults__ or {})
+        env: dict[str, Any] = {"__name__": __name__, "_func": func, "_fail": self.fail}
+        signature, call, body = [], [], []
+        for index, name in enumerate(names):
+            if index == positional:
+                signature.append(f"*{star}" if star else "*")
+                call.extend([f"*{star}"] if star else [])
+            if name in defaults:
+                env[f"_d_{name}"] = defaults[name]
+            signature.append(f"{name}=_d_{name}" if name in defaults else name)
+            if index + 1 == code.co_posonlyargcount:
+                signature.append("/")
+            call.append(name if index < positional else f"{name}={name}")
+            check = self.checks.get(name)
+            if check is not None:
+                guard = f"{name} is not _d_{name} and " if name in defaults else ""
+                body.append(
+                    f"    if {guard}not ({_test(check, name, env)}): _fail({name!r}, {name})"
+                )
+        if star and len(names) == positional:
+            signature.append(f"*{star}")
+            call.append(f"*{star}")
+        if stars:
+            signature.append(f"**{stars}")
+            call.append(f"**{stars}")
+        head = f"def {func.__name__}({', '.join(signature)}):"
+        source = "\n".join([head, *body, f"    return _func({', '.join(call)})"])
+        exec(compile(source, f"<checked {func.__qualname__}>", "exec"), env)
+        fast: Callable[..., T] = functools.update_wrapper(env[func.__name__], func)
+        return fast
 
 
-def _wrap(func: Callable[..., T], module: str) -> Callable[..., T]:
+def _test(check: _Check, name: str, env: dict[str, Any]) -> str:
+    """The expression that accepts ``name``'s value: ``isinstance`` where it can be."""
+    key = f"_c_{name}"
+    if isinstance(check, _Instance):
+        env[key] = check.accepted
+        no_bool = f" and {name}.__class__ is not bool" if check.no_bool else ""
+        return f"isinstance({name}, {key}){no_bool}"
+    env[key] = check.ok
+    return f"{key}({name})"
+
+
+def _wrap(
+    func: Callable[..., T], module: str, install: Callable[[Callable[..., T]], None] | None = None
+) -> Callable[..., T]:
+    """``func`` with its arguments checked; ``install`` puts the fast version in its place."""
     annotated = set(func.__annotations__) - {"return"}
     if not annotated or getattr(func, "__checked__", False):
         return func
-    plans: list[_Plan] = []
+    built: list[Callable[..., T]] = []
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> T:
-        if not plans:
-            plans.append(_Plan(func, module))
-        plan = plans[0]
-        for (name, check), value in zip(plan.by_position, args, strict=False):
-            if check is not None and not check.ok(value):
-                raise plan.error(name, check, value)
-        if kwargs:
-            by_name = plan.by_name
-            for name, value in kwargs.items():
-                check = by_name.get(name)
-                if check is not None and not check.ok(value):
-                    raise plan.error(name, check, value)
-        return func(*args, **kwargs)
+        if not built:  # the first call: read the annotations, write the checking function
+            fast = _Plan(func, module).function(func)
+            fast.__checked__ = True  # type: ignore[attr-defined]
+            built.append(fast)
+            if install is not None:
+                install(fast)
+        return built[0](*args, **kwargs)
 
     wrapper.__checked__ = True  # type: ignore[attr-defined]
     return wrapper
@@ -434,12 +523,24 @@ def checked(target: T) -> T:
         if name.startswith("_") and name != "__init__":
             continue
         if isinstance(member, (classmethod, staticmethod)):
-            wrapped = _wrap(member.__func__, target.__module__)
+            kind: Callable[[Any], Any] = type(member)
+            wrapped = _wrap(member.__func__, target.__module__, _installer(target, name, kind))
             if wrapped is not member.__func__:
-                setattr(target, name, type(member)(wrapped))
+                setattr(target, name, kind(wrapped))
         elif isinstance(member, types.FunctionType):
-            setattr(target, name, _wrap(member, target.__module__))
+            setattr(target, name, _wrap(member, target.__module__, _installer(target, name)))
     return target
+
+
+def _installer(
+    owner: type, name: str, kind: Callable[[Any], Any] | None = None
+) -> Callable[[Callable[..., Any]], None]:
+    """Put a method's checking function on its class in place of the first-call wrapper."""
+
+    def install(fast: Callable[..., Any]) -> None:
+        setattr(owner, name, fast if kind is None else kind(fast))
+
+    return install
 
 
 # ----------------------------------------------------------------------------- values
