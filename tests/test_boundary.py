@@ -418,6 +418,7 @@ def valid_arguments(service: lv.LookoutVision) -> dict[str, Any]:
         "handle": project.model("1"),
         "manifest": PackageManifest.__new__(PackageManifest),
         "model": SimpleModel.__new__(SimpleModel),
+        "inner": InProcessTransport(lambda _: testing.Reply()),
     }
 
 
@@ -445,6 +446,7 @@ PUBLIC_CLASSES: list[type] = [
     EdgeModel,
     InProcessTransport,
     testing.Reply,
+    testing.FaultInjector,
 ]
 PUBLIC_FUNCTIONS: list[Callable[..., Any]] = [
     datasets.import_folder,
