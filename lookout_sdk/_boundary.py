@@ -16,15 +16,19 @@ caller's mistake calls for:
 * the items of lists, tuples, sets and mappings are checked; iterators and generators
   are not consumed, so only their kind is checked;
 * a file is an iterable of its lines: of ``str`` if opened as text, else of ``bytes``;
+* ``*args: X`` checks each extra argument, ``**kwargs: X`` each extra keyword's value;
+* a parameter left at its default is not checked;
 * ``Callable[...]`` means callable, ``IO[...]`` means has ``read`` or ``write``, a type
   variable means its bound, a runtime-checkable protocol is checked; other protocols
   and ``Any`` accept anything.
 
 Annotations are read at the first call, not at import: a name imported only under
-``if TYPE_CHECKING:`` is looked up in :data:`sys.modules` when a value must be checked
-against it (no instance of a class can exist before its module is loaded, so nothing
-is ever imported for a check). What each function checks is compiled once into plain
-predicates; a call pays one ``isinstance`` or so per argument given.
+``if TYPE_CHECKING:`` is looked up in :data:`sys.modules` (no instance of a class can
+exist before its module is loaded, so nothing is ever imported for a check). At that
+first call each checked function is written out, as attrs writes ``__init__``, into one
+function of the same signature that tests each argument given (an ``isinstance`` for a
+plain class) and calls the original; on a class it takes the wrapper's place. A call
+then costs a fraction of a microsecond per argument.
 """
 
 from __future__ import annotations
@@ -48,7 +52,6 @@ __all__ = ["at_least", "checked"]
 
 T = TypeVar("T")
 Predicate = Callable[[Any], bool]
-_MISSING: Any = object()
 _TEXT = (str, bytes, bytearray)
 #: Items of these are checked one by one; other iterables are only checked for kind.
 _CONCRETE = (list, tuple, set, frozenset)
@@ -323,6 +326,7 @@ def _container(origin: type, args: tuple[Any, ...], names: _Names) -> _Check:
         return _Check(ok, text)
     if issubclass(origin, abc.Mapping):
         keys, values = (*compiled, None, None)[:2]
+
         def mapping(value: Any) -> bool:
             return value.__class__ is dict or isinstance(value, origin)
 
@@ -410,8 +414,15 @@ class _Plan:
         code = func.__code__
         names = _Names(module)
         hints = func.__annotations__
-        parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        compiled = {name: _compile(hints[name], names) for name in parameters if name in hints}
+        count = code.co_argcount + code.co_kwonlyargcount
+        compiled = {
+            name: _compile(hints[name], names) for name in code.co_varnames[:count] if name in hints
+        }
+        rest = iter(code.co_varnames[count:])
+        if code.co_flags & inspect.CO_VARARGS and (star := next(rest)) in hints:
+            compiled[star] = _container(tuple, (hints[star], Ellipsis), names)
+        if code.co_flags & inspect.CO_VARKEYWORDS and (stars := next(rest)) in hints:
+            compiled[stars] = _container(dict, (str, hints[stars]), names)
         self.checks = {name: check for name, check in compiled.items() if check is not None}
         self.where = func.__qualname__.removesuffix(".__init__")
 
@@ -465,6 +476,11 @@ class _Plan:
         if stars:
             signature.append(f"**{stars}")
             call.append(f"**{stars}")
+        for packed in (star, stars):  # each of *args, each value of **kwargs
+            check = self.checks.get(packed or "")
+            if packed and isinstance(check, _Items) and (check.keys or check.items):
+                test = _test(check, packed, env)
+                body.append(f"    if not {test}: _fail({packed!r}, {packed})")
         head = f"def {func.__name__}({', '.join(signature)}):"
         source = "\n".join([head, *body, f"    return _func({', '.join(call)})"])
         exec(compile(source, f"<checked {func.__qualname__}>", "exec"), env)
