@@ -480,7 +480,7 @@ class _Plan:
             check = self.checks.get(packed or "")
             if packed and isinstance(check, _Items) and (check.keys or check.items):
                 test = _test(check, packed, env)
-                body.append(f"    if not {test}: _fail({packed!r}, {packed})")
+                body.append(f"    if not ({test}): _fail({packed!r}, {packed})")
         head = f"def {func.__name__}({', '.join(signature)}):"
         source = "\n".join([head, *body, f"    return _func({', '.join(call)})"])
         exec(compile(source, f"<checked {func.__qualname__}>", "exec"), env)
@@ -496,6 +496,13 @@ def _test(check: _Check, name: str, env: dict[str, Any]) -> str:
         no_bool = f" and {name}.__class__ is not bool" if check.no_bool else ""
         return f"isinstance({name}, {key}){no_bool}"
     env[key] = check.ok
+    keys = check.keys if isinstance(check, _Items) and check.items is None else None
+    if isinstance(keys, _Instance) and not keys.no_bool:
+        # A dict whose keys are all of exact accepted types (Mapping[str, Any], say):
+        # told in C, without a Python call per key.
+        env[f"_k_{name}"] = frozenset(keys.accepted)
+        exact = f"{{*map(type, {name})}} <= _k_{name}"
+        return f"({name}.__class__ is dict and {exact}) or {key}({name})"
     return f"{key}({name})"
 
 
