@@ -137,6 +137,9 @@ def test_a_given_client_keeps_its_own_retries_until_attached(clock: FakeClock) -
     assert service.s3_client() is given
     with pytest.raises(ClientError):  # its own settings: one attempt
         given.get_object(Bucket="bucket", Key="k")
-    RetryPolicy(sleep=clock.sleep, clock=clock, jitter=False).attach(given)
+    policy = RetryPolicy(sleep=clock.sleep, clock=clock, jitter=False)
+    policy.attach(given)
+    policy.attach(given)  # attaching again changes nothing: one pause per retry
     assert given.get_object(Bucket="bucket", Key="k")["ResponseMetadata"]["RetryAttempts"] == 1
     assert len(script.bodies) == 3
+    assert clock.sleeps == [0.5]

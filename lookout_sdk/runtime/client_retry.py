@@ -33,14 +33,18 @@ _STARTED = "lookout_sdk_started"
 
 
 class ClientRetries:
-    """Retry ``client``'s requests by ``policy`` from now on (see the module's text)."""
+    """Retry ``client``'s requests by ``policy`` from now on (see the module's text).
+
+    A client follows the first policy attached to it.
+    """
 
     def __init__(self, policy: RetryPolicy, client: BaseClient) -> None:
         self.policy = policy
         service = client.meta.service_model.service_id.hyphenize()
         events: Any = client.meta.events
-        events.register_first(f"before-call.{service}", self._start)
-        events.register_first(f"needs-retry.{service}", self._needs_retry)
+        # Named hooks: attaching again (any policy) keeps the first, never doubles pauses.
+        for event, handler in (("before-call", self._start), ("needs-retry", self._needs_retry)):
+            events.register_first(f"{event}.{service}", handler, unique_id=f"lookout_sdk-{event}")
 
     def _start(self, context: dict[str, Any], **_: Any) -> None:
         context[_STARTED] = self.policy.clock()

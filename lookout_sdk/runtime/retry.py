@@ -146,7 +146,8 @@ class RetryPolicy:
         The policy's tenacity strategies decide inside botocore's own retry loop, so
         streamed bodies are rewound and each attempt is signed again. Give the client
         ``retries={"total_max_attempts": 1}`` so that botocore adds no attempts of its
-        own; :meth:`LookoutVision.s3_client` does this for the client it makes.
+        own; :meth:`LookoutVision.s3_client` does this for the client it makes. A client
+        follows the first policy attached to it.
         """
         from lookout_sdk.runtime.client_retry import ClientRetries
 

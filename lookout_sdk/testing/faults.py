@@ -87,7 +87,7 @@ class FaultInjector:
         self.retry_after = retry_after
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._faulted: set[bytes] | None = set() if once_per_request else None
+        self._met_fault: set[bytes] | None = set() if once_per_request else None
         #: Faults made so far, by kind.
         self.injected: Counter[str] = Counter()
         #: Requests the inner transport answered (``reset_after`` ones included).
@@ -99,10 +99,10 @@ class FaultInjector:
         """Answer ``request``: through the inner transport, or with a fault."""
         with self._lock:
             fault = self._random.choice(self.kinds) if self._random.random() < self.rate else None
-            if fault is not None and self._faulted is not None:
+            if fault is not None and self._met_fault is not None:
                 identity = _identity(request)
-                fault = None if identity in self._faulted else fault
-                self._faulted.add(identity)
+                fault = None if identity in self._met_fault else fault
+                self._met_fault.add(identity)
             if fault is not None:
                 self.injected[fault] += 1
                 self.faulted.append((fault, str(request.method), urlsplit(request.url).path))
