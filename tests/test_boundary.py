@@ -495,7 +495,9 @@ def _instance(cls: type, service: lv.LookoutVision) -> Any:
 def _callables(service: lv.LookoutVision) -> Iterator[tuple[str, Callable[..., Any]]]:
     for cls in PUBLIC_CLASSES:
         instance = _instance(cls, service)
-        for name in sorted({"__init__", *(n for n in dir(cls) if not n.startswith("_"))}):
+        # from_api reads the service's answers, not a caller's arguments: not checked
+        public = {n for n in dir(cls) if not n.startswith("_") and n != "from_api"}
+        for name in sorted({"__init__", *public}):
             static = inspect.getattr_static(cls, name)
             if isinstance(static, property) or not callable(getattr(cls, name)):
                 continue

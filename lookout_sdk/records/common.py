@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from lookout_sdk._boundary import checked
+from lookout_sdk._boundary import checked, unchecked
 from lookout_sdk.errors import InvalidInputError
 
 __all__ = ["S3Location", "S3Object", "Tags", "tags_from_api", "tags_to_api"]
@@ -46,6 +46,7 @@ class S3Location:
     prefix: str | None = None
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> S3Location:
         """Build from the API's ``S3Location`` shape."""
         return cls(bucket=data["Bucket"], prefix=data.get("Prefix"))
@@ -83,6 +84,7 @@ class S3Object:
     version_id: str | None = None
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> S3Object:
         """Build from the API's ``InputS3Object`` or ``OutputS3Object`` shape."""
         return cls(bucket=data["Bucket"], key=data["Key"], version_id=data.get("VersionId"))

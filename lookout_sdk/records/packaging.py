@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from lookout_sdk._boundary import checked
+from lookout_sdk._boundary import checked, unchecked
 from lookout_sdk.records.common import S3Location, S3Object, Tags, tags_from_api, tags_to_api
 from lookout_sdk.records.enums import (
     PackagingJobStatus,
@@ -63,6 +63,7 @@ class TargetPlatform:
     )
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> TargetPlatform:
         """Build from the API's ``TargetPlatform`` shape."""
         accelerator = data.get("Accelerator")
@@ -99,6 +100,7 @@ class GreengrassConfiguration:
     tags: Mapping[str, str] = attrs.field(factory=Tags, converter=_tags)
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> GreengrassConfiguration:
         """Build from the API's ``GreengrassConfiguration`` shape."""
         device = data.get("TargetDevice")

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lookout_sdk._boundary import checked
+from lookout_sdk._boundary import checked, unchecked
 from lookout_sdk._version import __version__
 from lookout_sdk.api.registry import SERVICE_NAME, register_service
 from lookout_sdk.errors import BackendUnavailableError, InvalidInputError
@@ -244,6 +244,7 @@ class LookoutVision:
 
     # -- projects -----------------------------------------------------------------
 
+    @unchecked
     def project(self, name: str) -> Project:
         """Return a handle for project ``name`` (no request is sent)."""
         return Project(self, name)
