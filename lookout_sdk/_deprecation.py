@@ -15,6 +15,9 @@ from typing import Any
 
 __all__ = ["moved_module", "warn_deprecated"]
 
+#: The module whose wrappers check arguments (named, not imported: it is a layer above).
+_CHECKS = "lookout_sdk._boundary"
+
 
 def warn_deprecated(old: str, new: str, *, stacklevel: int = 2) -> None:
     """Warn that ``old`` is deprecated in favour of ``new``.
@@ -25,8 +28,24 @@ def warn_deprecated(old: str, new: str, *, stacklevel: int = 2) -> None:
     warnings.warn(
         f"{old} is deprecated and will be removed in the next release; use {new} instead",
         DeprecationWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=_passing_checks(stacklevel + 1),
     )
+
+
+def _passing_checks(stacklevel: int) -> int:
+    """``stacklevel`` for a warning raised here, not counting argument-check frames.
+
+    The wrappers of :mod:`lookout_sdk._boundary` sit between a public method and its
+    caller; they are passed over, so the warning still names the caller's line.
+    """
+    frame = sys._getframe(2)  # the caller of warn_deprecated: level 2
+    level, counted = 2, 2
+    while counted < stacklevel and frame.f_back is not None:
+        frame = frame.f_back
+        level += 1
+        if frame.f_globals.get("__name__") != _CHECKS:
+            counted += 1
+    return level
 
 
 def _importer_stacklevel() -> int:

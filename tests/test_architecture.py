@@ -25,6 +25,7 @@ LAYERS = (
     "_lazy",
     "_deprecation",
     "errors",
+    "_boundary",
     "records",
     "api",
     "runtime",
@@ -40,7 +41,7 @@ LAYERS = (
     "cli",
 )
 #: The core, which knows nothing of the outer layers, not even inside a function.
-CORE = ("errors", "records", "api", "runtime", "resources")
+CORE = ("errors", "_boundary", "records", "api", "runtime", "resources")
 OUTER = ("local", "cli", "edge", "engine")
 MAX_LINES = 600
 

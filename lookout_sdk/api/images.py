@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import IO, Union
+from typing import IO
 
 import attrs
 
@@ -37,7 +37,7 @@ MAX_SIDE = 4096
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 
 #: What detection accepts: raw bytes, a path, or a binary file object.
-ImageSource = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
+ImageSource = bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"

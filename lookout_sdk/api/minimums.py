@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import attrs
 
+from lookout_sdk._boundary import checked
+
 __all__ = ["Minimums"]
 
 
+@checked
 @attrs.frozen
 class Minimums:
     """The service's minimum labelled image counts.

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.api.colors import RGB, hex_color, parse_hex_color
 from lookout_sdk.api.images import MAX_IMAGE_BYTES, MAX_SIDE, MIN_SIDE, sniff_content_type
 from lookout_sdk.api.minimums import Minimums
@@ -138,6 +139,7 @@ class PreflightReport:
 # ----------------------------------------------------------------------------- the check
 
 
+@checked
 def preflight(
     layout: DatasetLayout,
     *,

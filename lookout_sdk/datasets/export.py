@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.manifests.entry import ManifestEntry, write_manifest
 from lookout_sdk.records.common import S3Location, S3Object
@@ -43,6 +44,7 @@ class DatasetStatistics:
         return sum(count for key, count in self.per_class if key.lower() == name.lower())
 
 
+@checked
 def dataset_statistics(entries: Iterable[ManifestEntry]) -> DatasetStatistics:
     """Count labels, classes and buckets over ``entries``."""
     labels: Counter[str] = Counter()
@@ -88,6 +90,7 @@ def _local_path(folder: Path, uri: str) -> Path:
     return target
 
 
+@checked
 def export_dataset(
     dataset: Dataset, folder: str | Path, *, s3: Any, workers: int = DEFAULT_WORKERS
 ) -> ExportResult:

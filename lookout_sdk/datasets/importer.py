@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.datasets.layout import DatasetLayout, LabeledImage, scan_folder
 from lookout_sdk.errors import InvalidInputError, LookoutError
 from lookout_sdk.manifests.entry import ManifestEntry, dump_manifest
@@ -67,6 +68,7 @@ class UploadFailedError(LookoutError):
         super().__init__(message)
 
 
+@checked
 def split_layout(layout: DatasetLayout, test_fraction: float, seed: int = 0) -> DatasetLayout:
     """Split a single-dataset layout into train and test, keeping each label's share.
 
@@ -181,6 +183,7 @@ def _checked(
     return layout, report
 
 
+@checked
 def import_folder(
     project: Project,
     folder: str | Path,
@@ -239,6 +242,7 @@ def import_folder(
     )
 
 
+@checked
 def import_s3(
     project: Project,
     source: str,

@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk._deprecation import warn_deprecated
 from lookout_sdk.api.colors import DEFAULT_BACKGROUND
 from lookout_sdk.errors import Problem
@@ -194,6 +195,7 @@ def _scan_group(
     return images, color_map, problems
 
 
+@checked
 def scan_folder(folder: str | Path) -> DatasetLayout:
     """Read the layout of a local folder (see the module documentation)."""
     root = Path(folder)

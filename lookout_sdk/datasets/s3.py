@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import attrs
 from botocore.exceptions import ClientError
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.datasets.layout import COLOR_MAP_FILE, DatasetLayout, layout_from_keys
 from lookout_sdk.errors import InvalidInputError, MissingExtraError, Problem
 from lookout_sdk.records.common import S3Location, S3Object
@@ -108,6 +109,7 @@ def read_object(s3: S3Client, uri: str) -> bytes:
         body.close()
 
 
+@checked
 def scan_s3(s3: S3Client, uri: str) -> DatasetLayout:
     """Read the layout under an S3 prefix, as :func:`~.layout.scan_folder` reads a folder.
 
@@ -175,11 +177,16 @@ def download_file(s3: S3Client, uri: str, path: str | Path) -> Path:
 # ----------------------------------------------------------------------------- uploads
 
 
+def _path(value: str | os.PathLike[str]) -> Path:
+    return Path(value)
+
+
+@checked
 @attrs.frozen
 class UploadItem:
     """One file to upload: the local ``path`` and where it goes (``bucket``, ``key``)."""
 
-    path: Path = attrs.field(converter=Path)
+    path: Path = attrs.field(converter=_path)
     bucket: str
     key: str
 
@@ -216,6 +223,7 @@ class _Bar(Protocol):
     def update(self, n: float | None = ...) -> bool | None: ...
 
 
+@checked
 def upload_files(
     s3: S3Client,
     files: Sequence[UploadItem],

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.api.images import ImageSource, check_image, load_image
 from lookout_sdk.edge.package import PackageManifest, read_package
 from lookout_sdk.records.detection import DetectionResult
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["EdgeModel"]
 
 
+@checked
 class EdgeModel:
     """A packaged model, loaded for offline detection (needs the ``local`` extra).
 

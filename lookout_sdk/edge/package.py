@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import LookoutError
 from lookout_sdk.records.packaging import DEFAULT_COMPONENT_VERSION, GreengrassConfiguration
 
@@ -145,6 +146,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@checked
 def write_package(
     model_folder: Path,
     *,
@@ -176,6 +178,7 @@ def write_package(
     return buffer.getvalue()
 
 
+@checked
 def read_package(data: bytes) -> tuple[PackageManifest, dict[str, bytes]]:
     """The description and the files of an edge package, every checksum verified.
 

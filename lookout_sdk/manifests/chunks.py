@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import InvalidInputError, LookoutError
 from lookout_sdk.manifests.entry import ManifestEntry
 from lookout_sdk.manifests.validate import validate_manifest
@@ -35,6 +36,7 @@ __all__ = [
 MAX_CHANGES_BYTES = 10_485_760
 
 
+@checked
 def plan_chunks(
     entries: Sequence[ManifestEntry], *, max_bytes: int = MAX_CHANGES_BYTES
 ) -> list[list[ManifestEntry]]:

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.records.enums import AnomalyClass
 
@@ -47,6 +48,7 @@ SEGMENTATION_TYPE = "groundtruth/semantic-segmentation"
 BACKGROUND_INDEX = "0"
 
 
+@checked
 @attrs.frozen
 class MaskClass:
     """One class of a segmentation colour map: its name and its ``#rrggbb`` colour."""
@@ -80,6 +82,7 @@ def _annotation(
     return meta
 
 
+@checked
 class ManifestEntry:
     """One line of a manifest, as a read-only, typed view over its JSON object.
 
@@ -355,6 +358,7 @@ def _lines(source: str | Path | IO[str]) -> Iterator[str]:
         yield from source
 
 
+@checked
 def read_manifest(source: str | Path | IO[str]) -> list[ManifestEntry]:
     """Read a JSON Lines manifest from a path or text file; blank lines are skipped.
 
@@ -363,11 +367,13 @@ def read_manifest(source: str | Path | IO[str]) -> list[ManifestEntry]:
     return [ManifestEntry.parse(line) for line in _lines(source) if line.strip()]
 
 
+@checked
 def dump_manifest(entries: Iterable[ManifestEntry]) -> str:
     """The entries as JSON Lines text, one per line, ending with a newline."""
     return "".join(entry.to_json() + "\n" for entry in entries)
 
 
+@checked
 def write_manifest(entries: Iterable[ManifestEntry], target: str | Path | IO[str]) -> None:
     """Write the entries as JSON Lines to a path or text file."""
     text = dump_manifest(entries)

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from lookout_sdk._boundary import checked, unchecked
 from lookout_sdk.errors import InvalidInputError
 
 __all__ = ["S3Location", "S3Object", "Tags", "tags_from_api", "tags_to_api"]
@@ -36,6 +37,7 @@ def _split_uri(uri: object, parameter: str, example: str) -> tuple[str, str]:
     return bucket, rest
 
 
+@checked
 @attrs.frozen
 class S3Location:
     """An S3 bucket and an optional key prefix (where the service writes output)."""
@@ -44,6 +46,7 @@ class S3Location:
     prefix: str | None = None
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> S3Location:
         """Build from the API's ``S3Location`` shape."""
         return cls(bucket=data["Bucket"], prefix=data.get("Prefix"))
@@ -71,6 +74,7 @@ class S3Location:
         return f"{_SCHEME}{self.bucket}/{self.prefix or ''}"
 
 
+@checked
 @attrs.frozen
 class S3Object:
     """One S3 object: bucket, key and, optionally, version."""
@@ -80,6 +84,7 @@ class S3Object:
     version_id: str | None = None
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> S3Object:
         """Build from the API's ``InputS3Object`` or ``OutputS3Object`` shape."""
         return cls(bucket=data["Bucket"], key=data["Key"], version_id=data.get("VersionId"))

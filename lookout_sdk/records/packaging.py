@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
+from lookout_sdk._boundary import checked, unchecked
 from lookout_sdk.records.common import S3Location, S3Object, Tags, tags_from_api, tags_to_api
 from lookout_sdk.records.enums import (
     PackagingJobStatus,
@@ -30,15 +31,39 @@ __all__ = [
 DEFAULT_COMPONENT_VERSION = "1.0.0"
 
 
+def _os(value: TargetPlatformOs | str) -> TargetPlatformOs:
+    return TargetPlatformOs(value)
+
+
+def _arch(value: TargetPlatformArch | str) -> TargetPlatformArch:
+    return TargetPlatformArch(value)
+
+
+def _accelerator(value: TargetPlatformAccelerator | str | None) -> TargetPlatformAccelerator | None:
+    return None if value is None else TargetPlatformAccelerator(value)
+
+
+def _device(value: TargetDevice | str | None) -> TargetDevice | None:
+    return None if value is None else TargetDevice(value)
+
+
+def _tags(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> Tags:
+    return Tags(value)
+
+
+@checked
 @attrs.frozen
 class TargetPlatform:
     """The platform a model is compiled for when no target device is named."""
 
-    os: TargetPlatformOs = attrs.field(converter=TargetPlatformOs)
-    arch: TargetPlatformArch = attrs.field(converter=TargetPlatformArch)
-    accelerator: TargetPlatformAccelerator | None = None
+    os: TargetPlatformOs = attrs.field(converter=_os)
+    arch: TargetPlatformArch = attrs.field(converter=_arch)
+    accelerator: TargetPlatformAccelerator | None = attrs.field(
+        default=None, converter=_accelerator
+    )
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> TargetPlatform:
         """Build from the API's ``TargetPlatform`` shape."""
         accelerator = data.get("Accelerator")
@@ -56,6 +81,7 @@ class TargetPlatform:
         return out
 
 
+@checked
 @attrs.frozen
 class GreengrassConfiguration:
     """How to package a model as an AWS IoT Greengrass component.
@@ -69,11 +95,12 @@ class GreengrassConfiguration:
     component_version: str | None = None
     component_description: str | None = None
     compiler_options: str | None = None
-    target_device: TargetDevice | None = None
+    target_device: TargetDevice | None = attrs.field(default=None, converter=_device)
     target_platform: TargetPlatform | None = None
-    tags: Mapping[str, str] = attrs.field(factory=Tags, converter=Tags)
+    tags: Mapping[str, str] = attrs.field(factory=Tags, converter=_tags)
 
     @classmethod
+    @unchecked
     def from_api(cls, data: Mapping[str, Any]) -> GreengrassConfiguration:
         """Build from the API's ``GreengrassConfiguration`` shape."""
         device = data.get("TargetDevice")

@@ -3,25 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import ResourceNotFoundError
 from lookout_sdk.records.operations import Operation
 from lookout_sdk.runtime.polling import Poller, StatusCallback
 
 if TYPE_CHECKING:
-    from attrs import AttrsInstance
-
     from lookout_sdk.resources.service import LookoutVision
     from lookout_sdk.runtime.polling import StatusRecord
 
-__all__ = ["ResourcePoller", "Taggable", "describe_for", "describe_or_none", "send_delete"]
+__all__ = [
+    "ResourceHandle",
+    "ResourcePoller",
+    "Taggable",
+    "describe_for",
+    "describe_or_none",
+    "send_delete",
+]
+
+
+@runtime_checkable
+class ResourceHandle(Protocol):
+    """What a resource poller follows: ``Model``, ``Dataset`` or ``PackagingJob``.
+
+    A frozen attrs class that holds the service and the resource's names, and
+    describes the resource.
+    """
+
+    __attrs_attrs__: ClassVar[Any]
+
+    def describe(self) -> Any:
+        """Describe the resource once."""
+
 
 T = TypeVar("T")
-#: A resource handle (``Model``, ``Dataset``, ``PackagingJob``): a frozen attrs class.
-H = TypeVar("H", bound="AttrsInstance")
+#: A resource handle (``Model``, ``Dataset``, ``PackagingJob``).
+H = TypeVar("H", bound=ResourceHandle)
 #: What a resource poller ends with.
 R = TypeVar("R", bound="StatusRecord | None")
 #: Handle fields as resume tokens name them (the others keep their own names).
@@ -48,6 +69,7 @@ def describe_for(operation: Operation, describe: Callable[[], T]) -> Callable[[]
     return describe
 
 
+@checked
 class ResourcePoller(Poller[R], Generic[H, R]):
     """A poller of an operation on the resource whose handle it holds.
 
@@ -101,6 +123,7 @@ def send_delete(
             raise
 
 
+@checked
 class Taggable:
     """Tag methods for handles whose resource has an ARN (projects and models)."""
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk._deprecation import warn_deprecated
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.manifests.chunks import MAX_CHANGES_BYTES, ChunkedUpdateResult, apply_in_chunks
@@ -84,6 +85,7 @@ ChangePoller = DatasetPoller[DatasetDescription]
 GonePoller = DatasetPoller[DatasetDescription | None]
 
 
+@checked
 @attrs.frozen
 class Dataset:
     """The ``train`` or ``test`` dataset of a project."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk._deprecation import warn_deprecated
 from lookout_sdk.api.images import ImageSource, check_image, load_image
 from lookout_sdk.errors import InvalidImageError, InvalidInputError, Problem
@@ -50,6 +51,7 @@ class ModelPoller(ResourcePoller["Model", R]):
         return self._handle
 
 
+@checked
 @attrs.frozen
 class Model(Taggable):
     """Model version ``version`` of project ``project_name``."""

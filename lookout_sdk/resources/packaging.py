@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import LookoutError
 from lookout_sdk.records.common import S3Object
 from lookout_sdk.records.enums import ResourceType
@@ -31,6 +32,7 @@ class PackagingJobPoller(ResourcePoller["PackagingJob", PackagingJobDescription]
         return self._handle
 
 
+@checked
 @attrs.frozen
 class PackagingJob:
     """Model packaging job ``job_name`` of project ``project_name``."""

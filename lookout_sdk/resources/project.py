@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lookout_sdk._boundary import checked, unchecked
 from lookout_sdk.records.common import S3Location, S3Object, tags_to_api
 from lookout_sdk.records.dataset import DatasetDescription
 from lookout_sdk.records.enums import DatasetType, ModelStatus, ResourceType
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Project"]
 
 
+@checked
 @attrs.frozen
 class Project(Taggable):
     """A Lookout for Vision project, named by ``name``.
@@ -239,6 +241,7 @@ class Project(Taggable):
 
     # -- packaging jobs -------------------------------------------------------------
 
+    @unchecked
     def packaging_job(self, job_name: str) -> PackagingJob:
         """Return a handle for packaging job ``job_name`` (no request is sent)."""
         return PackagingJob(self._service, self.name, job_name)

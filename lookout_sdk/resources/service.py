@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lookout_sdk._boundary import checked, unchecked
 from lookout_sdk._version import __version__
 from lookout_sdk.api.registry import SERVICE_NAME, register_service
 from lookout_sdk.errors import BackendUnavailableError, InvalidInputError
@@ -58,6 +59,7 @@ _RESUME_KEYS = {
 }
 
 
+@checked
 class LookoutVision:
     """A connection to Lookout for Vision: AWS, the local backend, or any endpoint.
 
@@ -215,7 +217,10 @@ class LookoutVision:
         """The S3 client for dataset files: the one given, or one made on first use.
 
         A made client uses this service's session (or boto3's default one) and region,
-        and the service's transport, if any, answers it.
+        and the service's transport, if any, answers it. Its requests are retried by
+        the service's :class:`RetryPolicy` (attempts, ``Retry-After``, deadline), as
+        the Lookout for Vision calls are; a given client keeps its own retry settings
+        (``service.retry.attach(client)`` applies the policy to it).
         """
         if self._s3 is None:
             import boto3
@@ -223,19 +228,23 @@ class LookoutVision:
 
             session = self._session or boto3.Session()
             make_client: Any = session.client
+            # One attempt per retry of the service's policy: it does the retrying.
+            config = Config(retries={"mode": "standard", "total_max_attempts": 1})
             options: dict[str, Any] = {"region_name": self.client.meta.region_name}
             endpoint = self._s3_endpoint_url
             if endpoint is None and self._transport is not None:
                 endpoint = PLACEHOLDER_ENDPOINT
             if endpoint is not None:
                 options["endpoint_url"] = endpoint
-                options["config"] = Config(s3={"addressing_style": "path"})
-            self._s3 = make_client("s3", **options)
+                config = config.merge(Config(s3={"addressing_style": "path"}))
+            self._s3 = make_client("s3", config=config, **options)
+            self.retry.attach(self._s3)
             self._answer(self._s3)
         return self._s3
 
     # -- projects -----------------------------------------------------------------
 
+    @unchecked
     def project(self, name: str) -> Project:
         """Return a handle for project ``name`` (no request is sent)."""
         return Project(self, name)

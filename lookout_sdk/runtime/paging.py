@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.api.registry import bundled_paginators
 from lookout_sdk.errors import InvalidInputError, PaginationError
 
@@ -94,6 +95,7 @@ class PageIterator(Iterator[list[T]], Generic[T]):
         self.continuation_token = token
 
 
+@checked
 class ItemPaged(Generic[T]):
     """A lazy listing: iterate it for items, or call :meth:`by_page` for pages.
 

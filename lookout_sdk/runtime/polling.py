@@ -18,13 +18,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
+from lookout_sdk._boundary import at_least, checked
 from lookout_sdk._deprecation import warn_deprecated
 from lookout_sdk.errors import InvalidInputError, OperationFailedError, WaitTimeoutError
 from lookout_sdk.records.operations import Operation, Outcome
@@ -48,6 +50,7 @@ _TOKEN_PREFIX = "lv1."
 GONE = "DELETED"
 
 
+@runtime_checkable
 class StatusRecord(Protocol):
     """What a poller reads from a record: its status and status message."""
 
@@ -70,6 +73,9 @@ StatusCallback: TypeAlias = Callable[[str, R], None]
 def _timeouts(value: Mapping[Operation | str, float]) -> Mapping[Operation | str, float]:
     out: dict[Operation | str, float] = {}
     for key, seconds in value.items():
+        if not 0 < seconds < math.inf:
+            reason = f"must be a finite number of seconds above 0, not {seconds!r}"
+            raise InvalidInputError.of(f"timeouts[{str(key)!r}]", reason)
         try:
             out[Operation(key)] = float(seconds)
         except ValueError:  # a key of this SDK's future; kept as given
@@ -77,6 +83,7 @@ def _timeouts(value: Mapping[Operation | str, float]) -> Mapping[Operation | str
     return out
 
 
+@checked
 @attrs.frozen
 class PollingPolicy:
     """How often to look and how long to wait.
@@ -93,14 +100,14 @@ class PollingPolicy:
         clock: a monotonic clock in seconds (tests pass a fake).
     """
 
-    initial_delay: float = 2.0
-    max_delay: float = 60.0
-    multiplier: float = 1.5
+    initial_delay: float = attrs.field(default=2.0, validator=at_least(0))
+    max_delay: float = attrs.field(default=60.0, validator=at_least(0))
+    multiplier: float = attrs.field(default=1.5, validator=at_least(1))
     timeouts: Mapping[Operation | str, float] = attrs.field(
         factory=lambda: {operation: operation.default_timeout for operation in Operation},
         converter=_timeouts,
     )
-    default_timeout: float = 3600.0
+    default_timeout: float = attrs.field(default=3600.0, validator=at_least(0, above=True))
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
     clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
 
@@ -143,6 +150,7 @@ class _Backoff:
         return pause
 
 
+@checked
 class Poller(Generic[T]):
     """Follows one long-running operation until its resource reaches a terminal status.
 

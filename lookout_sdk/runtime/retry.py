@@ -6,6 +6,12 @@ an unreachable endpoint: it waits at least the ``Retry-After`` the service asked
 backs off with jitter, logs a warning before each sleep, never runs past one overall
 deadline, and in the end re-raises the last error.
 
+The same policy retries the requests of the S3 client the service makes
+(:meth:`RetryPolicy.attach`, :mod:`lookout_sdk.runtime.client_retry`): uploads,
+imports, exports and downloads meet throttling and dropped connections as the Lookout
+for Vision calls do. ``SlowDown``, ``RequestTimeout`` and HTTP 429 count as retryable
+there too.
+
 By default botocore makes one attempt per call (``botocore_max_attempts=1``) and this
 layer does the retrying. botocore's own retries would answer a 429 at once, without
 reading ``Retry-After``, outside the deadline and without a log line, and the two
@@ -23,10 +29,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
+from lookout_sdk._boundary import at_least, checked
 from lookout_sdk.errors import (
     ConnectionFailedError,
     InternalServerError,
-    InvalidInputError,
     LookoutError,
     ServiceError,
     ThrottlingError,
@@ -34,22 +40,37 @@ from lookout_sdk.errors import (
 
 if TYPE_CHECKING:
     import tenacity
+    from botocore.client import BaseClient
 
 __all__ = ["RetryPolicy", "is_retryable"]
 
 _log = logging.getLogger("lookout_sdk.retry")
 T = TypeVar("T")
 
-_RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+_RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+#: Codes other services (S3 above all) answer for "try again" with other statuses.
+_RETRYABLE_CODES = frozenset(
+    {
+        "RequestLimitExceeded",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "SlowDown",
+        "Throttling",
+        "TooManyRequestsException",
+    }
+)
 
 
 def is_retryable(error: BaseException) -> bool:
     """Whether trying the same call again may succeed."""
     if isinstance(error, (ThrottlingError, InternalServerError, ConnectionFailedError)):
         return True
-    return isinstance(error, ServiceError) and error.http_status in _RETRYABLE_STATUS
+    return isinstance(error, ServiceError) and (
+        error.http_status in _RETRYABLE_STATUS or error.code in _RETRYABLE_CODES
+    )
 
 
+@checked
 @attrs.frozen
 class RetryPolicy:
     """How one logical call is retried.
@@ -63,26 +84,20 @@ class RetryPolicy:
         max_backoff: the longest back-off in seconds, ``Retry-After`` aside.
         jitter: draw each back-off uniformly between half and all of its value.
         botocore_max_attempts: attempts botocore's ``standard`` mode makes within each
-            attempt of this layer (1: botocore does not retry).
+            attempt of this layer (1: botocore does not retry); Lookout for Vision
+            calls only (the S3 client makes one per attempt of this policy).
         sleep: the function that waits (tests pass a fake).
         clock: a monotonic clock in seconds (tests pass a fake).
     """
 
-    max_attempts: int = 5
-    deadline: float | None = 120.0
-    initial_backoff: float = 0.5
-    max_backoff: float = 20.0
+    max_attempts: int = attrs.field(default=5, validator=at_least(1))
+    deadline: float | None = attrs.field(default=120.0, validator=at_least(0, above=True))
+    initial_backoff: float = attrs.field(default=0.5, validator=at_least(0))
+    max_backoff: float = attrs.field(default=20.0, validator=at_least(0))
     jitter: bool = True
-    botocore_max_attempts: int = 1
+    botocore_max_attempts: int = attrs.field(default=1, validator=at_least(1))
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
     clock: Callable[[], float] = attrs.field(default=time.monotonic, eq=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("max_attempts", "botocore_max_attempts"):
-            if getattr(self, name) < 1:
-                raise InvalidInputError.of(name, "must be at least 1")
-        if self.deadline is not None and self.deadline <= 0:
-            raise InvalidInputError.of("deadline", "must be positive or None")
 
     def backoff(self, attempt: int, error: BaseException | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
@@ -99,8 +114,6 @@ class RetryPolicy:
         that succeeds at once pays nothing for it; the caller also checks that
         ``first_error`` is retryable before coming here.
         """
-        import tenacity
-
         first = {"pending": True}
 
         def attempt() -> T:
@@ -109,7 +122,16 @@ class RetryPolicy:
                 raise first_error
             return call()
 
-        retrying = tenacity.Retrying(
+        return self.retrying(started)(attempt)
+
+    def retrying(self, started: float) -> tenacity.Retrying:
+        """The tenacity ``Retrying`` that applies this policy to one call begun at ``started``.
+
+        ``started`` is a reading of :attr:`clock`; the deadline counts from it.
+        """
+        import tenacity
+
+        return tenacity.Retrying(
             retry=tenacity.retry_if_exception(is_retryable),
             stop=self._stop(started),
             wait=self._wait(started),
@@ -117,7 +139,19 @@ class RetryPolicy:
             before_sleep=_log_before_sleep,
             reraise=True,
         )
-        return retrying(attempt)
+
+    def attach(self, client: BaseClient) -> None:
+        """Retry every request of a boto3 ``client`` (an S3 client, say) by this policy.
+
+        The policy's tenacity strategies decide inside botocore's own retry loop, so
+        streamed bodies are rewound and each attempt is signed again. Give the client
+        ``retries={"total_max_attempts": 1}`` so that botocore adds no attempts of its
+        own; :meth:`LookoutVision.s3_client` does this for the client it makes. A client
+        follows the first policy attached to it.
+        """
+        from lookout_sdk.runtime.client_retry import ClientRetries
+
+        ClientRetries(self, client)
 
     def _remaining(self, started: float) -> float:
         if self.deadline is None:

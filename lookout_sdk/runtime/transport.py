@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 import attrs
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
+from lookout_sdk._boundary import checked
+
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
@@ -30,6 +32,7 @@ __all__ = ["PLACEHOLDER_ENDPOINT", "BeforeSendHook", "Reply", "Transport", "requ
 PLACEHOLDER_ENDPOINT = "http://lookout.localhost"
 
 
+@checked
 @attrs.frozen
 class Reply:
     """An HTTP response to hand back to botocore."""

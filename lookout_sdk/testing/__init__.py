@@ -5,7 +5,8 @@ process. Pass it as ``LookoutVision(transport=InProcessTransport(handler))``, or
 to any client: it hooks botocore's ``before-send`` event, so everything above the socket
 is real: parameter serialisation, signing, retries, response parsing and error handling.
 Use it to script faults (throttling, 5xx, dropped connections) or to measure the SDK's
-own overhead; use ``botocore.stub.Stubber`` to assert on parameters.
+own overhead; use ``botocore.stub.Stubber`` to assert on parameters. :class:`FaultInjector`
+wraps any transport (the local backend's, say) and fails a seeded share of its requests.
 """
 
 from __future__ import annotations
@@ -16,15 +17,25 @@ from typing import TYPE_CHECKING, Any, overload
 
 from botocore.awsrequest import AWSPreparedRequest
 
+from lookout_sdk._boundary import checked
 from lookout_sdk.errors import InvalidInputError
 from lookout_sdk.runtime.transport import BeforeSendHook, Reply
+from lookout_sdk.testing.faults import FAULT_KINDS, FaultInjector
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
-__all__ = ["InProcessTransport", "Reply", "error_reply", "json_reply"]
+__all__ = [
+    "FAULT_KINDS",
+    "FaultInjector",
+    "InProcessTransport",
+    "Reply",
+    "error_reply",
+    "json_reply",
+]
 
 
+@checked
 def json_reply(
     payload: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Reply:
@@ -34,6 +45,7 @@ def json_reply(
     return Reply(status=status, headers=head, body=json.dumps(payload).encode())
 
 
+@checked
 def error_reply(
     code: str,
     message: str,
@@ -52,6 +64,7 @@ def error_reply(
 Handler = Callable[[AWSPreparedRequest], Reply]
 
 
+@checked
 class InProcessTransport:
     """Answer requests with ``handler`` instead of the network.
 
