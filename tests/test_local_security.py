@@ -131,3 +131,17 @@ def test_a_presigned_get_url_returns_the_object(server: RunningServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(tampered, timeout=10)
     assert refused.value.code == 403
+
+
+def test_the_sdks_s3_client_presigns_urls_the_server_accepts(server: RunningServer) -> None:
+    import urllib.request
+
+    s3: Any = connect(server.url).s3_client()
+    s3.create_bucket(Bucket="presigned")
+    s3.put_object(Bucket="presigned", Key="k.txt", Body=b"through the SDK")
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": "presigned", "Key": "k.txt"}, ExpiresIn=60
+    )
+    assert "X-Amz-Signature=" in url  # SigV4, not SigV2's ?AWSAccessKeyId=
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.read() == b"through the SDK"

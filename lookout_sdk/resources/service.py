@@ -217,7 +217,8 @@ class LookoutVision:
         """The S3 client for dataset files: the one given, or one made on first use.
 
         A made client uses this service's session (or boto3's default one) and region,
-        and the service's transport, if any, answers it. Its requests are retried by
+        signs with SigV4 (presigned URLs included), and the service's transport, if
+        any, answers it. Its requests are retried by
         the service's :class:`RetryPolicy` (attempts, ``Retry-After``, deadline), as
         the Lookout for Vision calls are; a given client keeps its own retry settings
         (``service.retry.attach(client)`` applies the policy to it).
@@ -229,7 +230,11 @@ class LookoutVision:
             session = self._session or boto3.Session()
             make_client: Any = session.client
             # One attempt per retry of the service's policy: it does the retrying.
-            config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+            # SigV4 for presigned URLs too (botocore may still presign with SigV2,
+            # which S3 in most regions, and the local server, refuse).
+            config = Config(
+                retries={"mode": "standard", "total_max_attempts": 1}, signature_version="s3v4"
+            )
             options: dict[str, Any] = {"region_name": self.client.meta.region_name}
             endpoint = self._s3_endpoint_url
             if endpoint is None and self._transport is not None:
