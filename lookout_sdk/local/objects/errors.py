@@ -129,4 +129,3 @@ class InsufficientStorage(ObjectStoreError, status=507):
 
     Answered with 507, which clients do not retry at once; deletes still work.
     """
-

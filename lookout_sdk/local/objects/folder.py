@@ -20,7 +20,6 @@ from typing import IO, Any
 
 from lookout_sdk.local.objects.base import (
     ABANDONED_UPLOAD_AGE,
-    BUCKET_NAME,
     CHUNK_SIZE,
     DEFAULT_CONTENT_TYPE,
     Body,
@@ -30,9 +29,6 @@ from lookout_sdk.local.objects.base import (
     Measured,
     ObjectInfo,
     StoreHelpers,
-    check_bucket_name,
-    check_key,
-    check_metadata,
     disk_space,
     prefix_end,
     resolve_range,
@@ -45,6 +41,12 @@ from lookout_sdk.local.objects.errors import (
     InvalidRange,
     NoSuchBucket,
     NoSuchKey,
+)
+from lookout_sdk.local.objects.names import (
+    BUCKET_NAME,
+    check_bucket_name,
+    check_key,
+    check_metadata,
 )
 from lookout_sdk.local.objects.uploads import UPLOADS, FolderUploads
 from lookout_sdk.local.store.space import DiskReserve

@@ -19,9 +19,6 @@ from lookout_sdk.local.objects.base import (
     Measured,
     ObjectInfo,
     StoreHelpers,
-    check_bucket_name,
-    check_key,
-    check_metadata,
     utc_now,
 )
 from lookout_sdk.local.objects.errors import (
@@ -33,6 +30,7 @@ from lookout_sdk.local.objects.errors import (
     NoSuchKey,
     ObjectStoreError,
 )
+from lookout_sdk.local.objects.names import check_bucket_name, check_key, check_metadata
 
 __all__ = [
     "S3ObjectStore",
